@@ -1,0 +1,94 @@
+# Builds sluice: the daemon, its two tools, the memif client library, tests and benchmarks.
+# `make` builds into build/, `make asan` into build-asan/, `make fuzz` into build-fuzz/.
+
+BUILD ?= build
+CC ?= cc
+OPT ?= -O2
+SAN ?=
+CPPFLAGS += -D_GNU_SOURCE -Isrc/lib -Isrc/switch -Isrc/memif -Isrc/dump
+CFLAGS += -std=c11 -g $(OPT) $(SAN) -Wall -Wextra -Werror -MMD -MP -fno-strict-aliasing
+LDFLAGS += $(SAN)
+LDLIBS += -lpcap -lmnl -lpthread -lm
+
+LIB_SRC := $(wildcard src/lib/*.c)
+SWITCH_SRC := $(wildcard src/switch/*.c)
+CTL_SRC := $(wildcard src/ctl/*.c)
+DUMP_SRC := $(wildcard src/dump/*.c)
+MEMIF_LIB_SRC := $(wildcard src/memif/lib/*.c)
+PKTGEN_SRC := $(wildcard src/memif/pktgen/*.c)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+BENCH_SRC := $(wildcard bench/*/*_bench.c)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+LIB_A := $(BUILD)/libsluice.a
+MEMIF_A := $(BUILD)/libsluice-memif.a
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+BENCH_BIN := $(patsubst %.c,$(BUILD)/%,$(BENCH_SRC))
+PROGS := $(BUILD)/sluiced $(BUILD)/sluicectl $(BUILD)/sluicedump
+ifneq ($(PKTGEN_SRC),)
+PROGS += $(BUILD)/sluice-pktgen
+endif
+
+.PHONY: all asan fuzz test clean format
+all: $(PROGS) $(UNIT_BIN) $(BENCH_BIN) $(if $(MEMIF_LIB_SRC),$(MEMIF_A) $(BUILD)/sluice-memif.pc)
+
+asan:
+	$(MAKE) BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" all
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB_A): $(call obj,$(LIB_SRC))
+	@rm -f $@; ar rcs $@ $^
+
+$(MEMIF_A): $(call obj,$(MEMIF_LIB_SRC))
+	@rm -f $@; ar rcs $@ $^
+
+$(BUILD)/sluice-memif.pc: src/memif/sluice-memif.pc.in
+	sed -e 's|@PREFIX@|$(abspath $(BUILD))|' -e 's|@INCLUDE@|$(abspath src/memif)|' $< > $@
+
+# The daemon links its objects directly (not through an archive) so that every
+# file's registration of control methods and port kinds is kept by the linker.
+$(BUILD)/sluiced: $(call obj,$(SWITCH_SRC)) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/sluicectl: $(call obj,$(CTL_SRC)) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/sluicedump: $(call obj,$(DUMP_SRC)) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/sluice-pktgen: $(call obj,$(PKTGEN_SRC)) $(MEMIF_A) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Unit tests may use everything in the library and the switch's files but its main.
+SWITCH_NOMAIN_OBJ = $(call obj,$(filter-out src/switch/main.c,$(SWITCH_SRC)))
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(SWITCH_NOMAIN_OBJ) $(LIB_A) $(if $(MEMIF_LIB_SRC),$(MEMIF_A))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# libFuzzer targets: clang, every trust-boundary decoder, ASan+UBSan.
+FUZZ_BUILD := build-fuzz
+FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc/lib -Isrc/switch -Isrc/memif -Isrc/dump
+fuzz: $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRC))
+$(FUZZ_BUILD)/%: tests/fuzz/%.c $(LIB_SRC) $(filter-out src/switch/main.c,$(SWITCH_SRC)) $(MEMIF_LIB_SRC)
+	@mkdir -p $(FUZZ_BUILD)
+	clang $(FUZZ_FLAGS) -o $@ $^ $(LDLIBS)
+
+test:
+	bash tests/run.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

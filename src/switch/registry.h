@@ -1,0 +1,15 @@
+/* registry.h - link-time registration: a file adds an entry (a control method, a port kind,
+ * a configuration section) to a named table without editing any central list. */
+#ifndef SLUICE_REGISTRY_H
+#define SLUICE_REGISTRY_H
+
+#define SLUICE_REGISTER(section, type, ident, ...)                                                 \
+    static const type ident = __VA_ARGS__;                                                         \
+    static const type *const ident##_entry __attribute__((used, section(#section))) = &ident
+
+#define SLUICE_FOREACH(section, type, it)                                                          \
+    extern const type *const __start_##section[] __attribute__((weak));                           \
+    extern const type *const __stop_##section[] __attribute__((weak));                            \
+    for (const type *const *it = __start_##section; it && it < __stop_##section; it++)
+
+#endif
