@@ -52,7 +52,9 @@ struct port_kind {
     const char *name;
     /* Main thread: reads p->args, sets p->priv. Returns 0 or -1 with a one-line error. */
     int (*open)(struct port *p, char *err, size_t errlen);
-    /* Data-plane thread: receives up to max packets into buffers from pool. */
+    /* Data-plane thread: receives up to max packets, in buffers from pool or lent by the port
+     * (pkt->pool NULL). The switch is done with every packet of a burst before it calls rx
+     * on the same port again, so lent buffers can be reclaimed then. */
     unsigned (*rx)(struct port *p, struct pkt **pkts, unsigned max, struct pkt_pool *pool);
     /* Data-plane thread: sends n packets with at most one kick; returns how many were taken
      * by the port. The caller keeps ownership of every packet and frees them. */
