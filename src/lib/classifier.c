@@ -24,6 +24,14 @@ struct cls_page {
     struct cls_slot slots[];
 };
 
+/* What a lookup needs of a page, kept in the subtable so that probing a page touches only the
+ * slot's cache line. */
+struct cls_dirent {
+    const struct cls_slot *slots; /* NULL: empty page */
+    uint64_t max_rank;
+    uint32_t slot_mask;
+};
+
 struct cls_subtable {
     uint32_t refcnt;
     uint32_t mask_hash;
@@ -34,6 +42,7 @@ struct cls_subtable {
     uint8_t words[FLOW_KEY_WORDS]; /* indexes of the mask's non-zero words */
     struct flow_key mask;
     struct cls_page **pages; /* 1 << page_bits entries; NULL for an empty page */
+    struct cls_dirent *dir;  /* the same pages, for lookups */
 };
 
 struct classifier {
@@ -171,6 +180,7 @@ static void subtable_unref(struct cls_subtable *st, cls_release_fn release)
     for (size_t i = 0; i < (1u << st->page_bits); i++)
         page_unref(st->pages[i], release);
     free(st->pages);
+    free(st->dir);
     free(st);
 }
 
@@ -214,11 +224,11 @@ const struct cls_rule *cls_lookup(const struct classifier *c, const struct flow_
         if (st->max_rank <= best_rank)
             break;
         uint32_t h = hash_masked(key, &st->mask, st->words, st->nwords, masked);
-        const struct cls_page *pg = st->pages[h & ((1u << st->page_bits) - 1)];
-        if (!pg || pg->max_rank <= best_rank)
+        const struct cls_dirent *d = &st->dir[h & ((1u << st->page_bits) - 1)];
+        if (!d->slots || d->max_rank <= best_rank)
             continue;
-        for (uint32_t i = (h >> st->page_bits) & pg->slot_mask;; i = (i + 1) & pg->slot_mask) {
-            const struct cls_slot *slot = &pg->slots[i];
+        for (uint32_t i = (h >> st->page_bits) & d->slot_mask;; i = (i + 1) & d->slot_mask) {
+            const struct cls_slot *slot = &d->slots[i];
             if (!slot->rule)
                 break;
             if (slot->hash != h)
@@ -697,12 +707,21 @@ static void collect_base(const struct cls_subtable *st, const struct cls_builder
     }
 }
 
-static void subtable_finish_rank(struct cls_subtable *st)
+static void subtable_finish(struct cls_subtable *st)
 {
+    size_t npages = (size_t)1 << st->page_bits;
+    st->dir = xcalloc(npages, sizeof(*st->dir));
     st->max_rank = 0;
-    for (size_t p = 0; p < (1u << st->page_bits); p++)
-        if (st->pages[p] && st->pages[p]->max_rank > st->max_rank)
-            st->max_rank = st->pages[p]->max_rank;
+    for (size_t p = 0; p < npages; p++) {
+        const struct cls_page *pg = st->pages[p];
+        if (!pg)
+            continue;
+        st->dir[p].slots = pg->slots;
+        st->dir[p].max_rank = pg->max_rank;
+        st->dir[p].slot_mask = pg->slot_mask;
+        if (pg->max_rank > st->max_rank)
+            st->max_rank = pg->max_rank;
+    }
 }
 
 static struct cls_subtable *build_subtable(struct cls_builder *b, struct bsub *s,
@@ -773,7 +792,7 @@ static struct cls_subtable *build_subtable(struct cls_builder *b, struct bsub *s
         free(all.v);
     }
     free(scratch.v);
-    subtable_finish_rank(st);
+    subtable_finish(st);
     return st;
 }
 
