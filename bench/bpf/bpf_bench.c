@@ -202,8 +202,8 @@ int main(int argc, char **argv)
         /* The engines must agree before their speed means anything. */
         unsigned matched = 0;
         for (unsigned i = 0; i < FRAMES; i++) {
-            uint32_t ref = bpf_filter((const struct bpf_insn *)prog, m.pkts[i], m.lens[i],
-                                      m.lens[i]);
+            uint32_t ref =
+                bpf_filter((const struct bpf_insn *)prog, m.pkts[i], m.lens[i], m.lens[i]);
             if (ref != f->native(m.pkts[i], m.lens[i], m.lens[i]) ||
                 ref != sbpf_interp(prog, n, m.pkts[i], m.lens[i], m.lens[i])) {
                 fprintf(stderr, "%s: verdicts differ on frame %u\n", label, i);

@@ -651,6 +651,11 @@ static void emit_pass(struct jit *j)
     j->short_jumps = j->near_jumps = 0;
     j->shift = 0;
 
+    /* endbr64: a no-op, but the valid target of an indirect call where the CPU tracks them. */
+    emit8(j, 0xf3);
+    emit8(j, 0x0f);
+    emit8(j, 0x1e);
+    emit8(j, 0xfa);
     if (!j->burst) {
         if (j->uses_packet)
             mov_rr(j, REG_CAPLEN, RDX);
@@ -859,8 +864,8 @@ int sbpf_jit_compile(const struct sbpf_insn *prog, unsigned n, size_t code_limit
     j.site_near = calloc(j.nsites, 1);
     j.placed = calloc(n + T_SPECIAL_COUNT, sizeof(*j.placed));
     int rc = -1;
-    if (!known_len || !leader || !block_len || !single_code || !burst_code || !j.addr || !j.addr_new ||
-        !j.site_near || !j.placed) {
+    if (!known_len || !leader || !block_len || !single_code || !burst_code || !j.addr ||
+        !j.addr_new || !j.site_near || !j.placed) {
         set_note(note, notelen, "out of memory while compiling");
         goto out;
     }

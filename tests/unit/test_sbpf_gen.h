@@ -532,12 +532,12 @@ static inline void gen_looping_program(struct gen_rng *r, struct sbpf_insn *prog
             test.jt = (uint8_t)len; /* past the backward jump */
             test.jf = 0;
             prog[head] = test;
-            prog[tail] = gen_stmt(SBPF_JMP | SBPF_JA, (uint32_t)((int32_t)head - (int32_t)tail - 1));
+            prog[tail] =
+                gen_stmt(SBPF_JMP | SBPF_JA, (uint32_t)((int32_t)head - (int32_t)tail - 1));
             /* Inside the loop no early return, and fewer ways out. */
             for (unsigned i = head + 1; i < tail; i++) {
                 uint16_t c = prog[i].code;
-                if (SBPF_CLASS(c) == SBPF_RET ||
-                    (SBPF_CLASS(c) == SBPF_JMP && gen_chance(r, 70)))
+                if (SBPF_CLASS(c) == SBPF_RET || (SBPF_CLASS(c) == SBPF_JMP && gen_chance(r, 70)))
                     prog[i] = gen_stmt(SBPF_ALU | SBPF_ADD | SBPF_K, gen_below(r, 3));
             }
         }

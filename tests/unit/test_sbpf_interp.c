@@ -337,7 +337,7 @@ static void test_differential(void)
     gen_rng_seed(&r, 0xb9f1);
     struct sbpf_insn *prog = malloc(sizeof(*prog) * SBPF_MAX_INSNS);
     struct diff_stats rs = {0};
-    unsigned random_programs = DIFF_UNDER_SANITIZER ? 30 : 60;
+    unsigned random_programs = DIFF_UNDER_SANITIZER ? 30 : 150;
     t0 = now_s();
     for (unsigned p = 0; p < random_programs; p++) {
         unsigned n = gen_program_len(&r);
