@@ -10,6 +10,7 @@
 #include "json.h"
 #include "packet.h"
 #include "registry.h"
+#include "trafstats.h"
 
 #define PORT_NAME_MAX 32
 #define PORT_MAX_ARGS 16
@@ -52,10 +53,13 @@ struct port_kind {
     const char *name;
     /* Main thread: reads p->args, sets p->priv. Returns 0 or -1 with a one-line error. */
     int (*open)(struct port *p, char *err, size_t errlen);
-    /* Data-plane thread: receives up to max packets into buffers from pool. */
+    /* Data-plane thread: receives up to max packets, in buffers from pool or lent by the port
+     * (pkt->pool NULL). The switch is done with every packet of a burst before it calls rx
+     * on the same port again, so lent buffers can be reclaimed then. */
     unsigned (*rx)(struct port *p, struct pkt **pkts, unsigned max, struct pkt_pool *pool);
-    /* Data-plane thread: sends n packets with at most one kick; returns how many were taken
-     * by the port. The caller keeps ownership of every packet and frees them. */
+    /* Data-plane thread: sends n packets with at most one kick; returns how many were sent.
+     * Frames the port refuses outright it counts in stats.tx_drops[DROP_TX_ERROR]; the rest
+     * not sent are counted as DROP_TX_FULL. The caller keeps and frees every packet. */
     unsigned (*tx)(struct port *p, struct pkt **pkts, unsigned n);
     /* An fd that is readable when rx has work, or -1 if the port must be polled. */
     int (*poll_fd)(struct port *p);
@@ -85,6 +89,7 @@ struct port {
     uint8_t trunks[512];   /* bitmap of allowed VLAN ids */
     bool failed;           /* the data plane saw a fatal error; reported as down */
     struct port_stats stats;
+    struct traf_counters traffic[2]; /* [0] received, [1] sent; data-plane thread writes */
     /* Data-plane thread only: packets waiting to be sent at the end of the burst. */
     struct pkt *txq[PKT_BURST];
     unsigned ntx;
