@@ -411,7 +411,12 @@ int pcapr_open(struct pcapr *r, const char *path)
         char err[sizeof(r->err)];
         memcpy(err, r->err, sizeof(err));
         pcapr_close(r);
-        snprintf(r->err, sizeof(r->err), "%s: %s", path, err);
+        int n = snprintf(r->err, sizeof(r->err), "%s: ", path);
+        if (n >= 0 && (size_t)n < sizeof(r->err)) {
+            size_t room = sizeof(r->err) - (size_t)n - 1, len = strnlen(err, room);
+            memcpy(r->err + n, err, len);
+            r->err[(size_t)n + len] = 0;
+        }
     }
     return rc;
 }

@@ -527,7 +527,7 @@ static int read_all(struct bb *b, struct pcapr_pkt *pk, unsigned max, char *err)
         fclose(f);
         return -1;
     }
-    int rc;
+    int rc = 0;
     while ((unsigned)n < max && (rc = pcapr_next(&r, &pk[n])) == 1) {
         memcpy(copies[n], pk[n].data, pk[n].caplen < 256 ? pk[n].caplen : 256);
         pk[n].data = copies[n];
