@@ -90,7 +90,7 @@ struct pkt *pkt_alloc(struct pkt_pool *pool)
 
 void pkt_free(struct pkt *p)
 {
-    if (--p->refcnt == 0)
+    if (--p->refcnt == 0 && p->pool)
         p->pool->free_stack[p->pool->nfree++] = p;
 }
 

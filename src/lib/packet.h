@@ -32,7 +32,7 @@ struct pkt {
     uint64_t ts_ns;  /* receive time, CLOCK_REALTIME nanoseconds */
     struct pkt_offload off;
     uint16_t refcnt; /* outputs still holding the packet (data-plane thread only) */
-    struct pkt_pool *pool;
+    struct pkt_pool *pool; /* NULL: the buffer belongs to the port that received it (memif) */
     uint8_t *buf; /* start of the buffer, data - buf is the headroom */
     uint32_t buf_size;
 };
@@ -47,7 +47,8 @@ void pkt_pool_destroy(struct pkt_pool *pool);
 unsigned pkt_alloc_burst(struct pkt_pool *pool, struct pkt **pkts, unsigned n);
 struct pkt *pkt_alloc(struct pkt_pool *pool);
 
-/* Drops one reference; the packet returns to its pool when none remain. */
+/* Drops one reference; the packet returns to its pool when none remain. A packet without a
+ * pool is lent by its port, which takes the buffer back at its next receive call. */
 void pkt_free(struct pkt *p);
 void pkt_free_burst(struct pkt **pkts, unsigned n);
 
