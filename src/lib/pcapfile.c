@@ -51,9 +51,11 @@ static uint64_t now_ns(void)
 
 static int out(struct pcapw *w, const void *p, size_t n)
 {
-    if (n && fwrite(p, 1, n, w->f) != n)
+    if (n && fwrite(p, 1, n, w->f) != n) {
+        w->sys_errno = errno;
         return fail(w, "writing %s: %s", w->to_stdout ? "standard output" : w->cur_path,
                     strerror(errno));
+    }
     w->file_bytes += n;
     return 0;
 }
@@ -269,9 +271,12 @@ static int close_current(struct pcapw *w, uint64_t end_ns)
     if (w->format == PCAPFILE_PCAPNG && w->have_stats)
         rc = write_isbs(w, end_ns ? end_ns : now_ns());
     if (w->to_stdout) {
-        if (fflush(w->f) != 0 && rc == 0)
+        if (fflush(w->f) != 0 && rc == 0) {
+            w->sys_errno = errno;
             rc = fail(w, "writing standard output: %s", strerror(errno));
+        }
     } else if (fclose(w->f) != 0 && rc == 0) {
+        w->sys_errno = errno;
         rc = fail(w, "writing %s: %s", w->cur_path, strerror(errno));
     }
     w->f = NULL;
@@ -422,9 +427,11 @@ void pcapw_set_stats(struct pcapw *w, unsigned ifidx, const struct pcapfile_if_s
 
 int pcapw_flush(struct pcapw *w)
 {
-    if (w->f && fflush(w->f) != 0)
+    if (w->f && fflush(w->f) != 0) {
+        w->sys_errno = errno;
         return fail(w, "writing %s: %s", w->to_stdout ? "standard output" : w->cur_path,
                     strerror(errno));
+    }
     return 0;
 }
 

@@ -65,6 +65,7 @@ struct pcapw {
     uint64_t rotate_bytes;
     unsigned max_files;
     unsigned file_index;
+    int sys_errno; /* errno of the last failed write (EPIPE: the reader went away) */
     char err[256];
 };
 
