@@ -198,7 +198,13 @@ static long apply_and_publish(const struct flow_mod *mods, size_t n, size_t *fai
         }
         total += r;
     }
-    publish(flowtable_edit_commit(e));
+    struct flow_table *next = flowtable_edit_commit(e);
+    uint64_t built = dp_now_ns();
+    publish(next);
+    if (n > 1000)
+        log_info("flows: %zu commands applied in %.0f ms, published in %.1f ms (%zu rules)", n,
+                 (double)(built - now) / 1e6, (double)(dp_now_ns() - built) / 1e6,
+                 flowtable_count(next));
     return total;
 }
 
@@ -349,7 +355,10 @@ static int m_flows_add(struct rpc_ctx *ctx, const struct json *params)
     }
     size_t commands_applied = b->n;
     batch_free(b);
+    uint64_t save_start = dp_now_ns();
     config_save();
+    if (commands_applied > 1000)
+        log_info("flows: configuration saved in %.0f ms", (double)(dp_now_ns() - save_start) / 1e6);
     jw_obj_begin(ctx->out);
     jw_kuint(ctx->out, "commands", commands_applied);
     jw_kuint(ctx->out, "changed", (uint64_t)changed);
