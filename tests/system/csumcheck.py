@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-# csumcheck.py - receives on an interface for a while and checks the IPv4 header and TCP/UDP
+# csumcheck.py - receives on an interface (until SIGTERM, or at most SECONDS) and checks the IPv4 header and TCP/UDP
 # checksums of every packet to or from a port. Frames whose checksum is left to offload
 # (the kernel reports TP_STATUS_CSUMNOTREADY) must carry the pseudo-header sum in the field,
 # as the sender's kernel wrote it; the others must carry a complete, correct checksum.
 # Prints one JSON line: {"packets", "partial", "full", "bad": [...]}.
 import json
 import select
+import signal
 import socket
 import struct
 import sys
@@ -37,11 +38,16 @@ def main():
     print("listening on %s" % iface, file=sys.stderr, flush=True)
     res = {"packets": 0, "partial": 0, "full": 0, "bad": []}
     end = time.time() + seconds
-    while True:
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    while not stop:
         left = end - time.time()
         if left <= 0:
             break
-        r, _, _ = select.select([s], [], [], left)
+        try:
+            r, _, _ = select.select([s], [], [], min(left, 0.2))
+        except InterruptedError:
+            continue
         if not r:
             continue
         data, anc, _, addr = s.recvmsg(70000, socket.CMSG_SPACE(32))

@@ -36,11 +36,11 @@ wait_listening() {
     return 1
 }
 
-# csum_check NAME HOST PORT SECONDS: csumcheck.py in the background, result in
-# $WORK/NAME.json; returns once it listens. Wait for it with `wait $CSUM_PID`.
+# csum_check NAME HOST PORT: csumcheck.py in the background, result in $WORK/NAME.json;
+# returns once it listens. End it with `kill -TERM $CSUM_PID; wait $CSUM_PID`.
 csum_check() {
-    local name=$1 host=$2 port=$3 secs=$4
-    ip netns exec "$(ns "$host")" python3 "$CSUMCHECK" eth0 "$port" "$secs" >"$WORK/$name.json" 2>"$WORK/$name.err" &
+    local name=$1 host=$2 port=$3
+    ip netns exec "$(ns "$host")" python3 "$CSUMCHECK" eth0 "$port" 60 >"$WORK/$name.json" 2>"$WORK/$name.err" &
     CSUM_PID=$!
     BG_PIDS+=("$CSUM_PID")
     wait_listening "$WORK/$name.err"
