@@ -77,9 +77,9 @@ static int add_flow(struct ctl *c, int argc, char **argv)
     jw_free(&w);
     return rc ? rc : print_result(c, r);
 }
-CTL_COMMAND(cmd_add_flow, {"add-flow", "FLOW",
-                           "add a flow rule, e.g. priority=100,tcp,tp_dst=80,actions=output:2",
-                           add_flow});
+CTL_COMMAND(cmd_add_flow,
+            {"add-flow", "FLOW",
+             "add a flow rule, e.g. priority=100,tcp,tp_dst=80,actions=output:2", add_flow});
 
 /* Like ctl_call, but the switch's error message goes back to the caller to be prefixed. */
 static int call_quiet(struct ctl *c, const char *method, const char *params, struct json **r,
@@ -243,9 +243,9 @@ static int del_flows(struct ctl *c, int argc, char **argv)
 {
     return mod_or_del(c, argc, argv, true);
 }
-CTL_COMMAND(cmd_del_flows, {"del-flows", "[--strict] [MATCH]",
-                            "delete matching flows (all without MATCH: then nothing is forwarded)",
-                            del_flows});
+CTL_COMMAND(cmd_del_flows,
+            {"del-flows", "[--strict] [MATCH]",
+             "delete matching flows (all without MATCH: then nothing is forwarded)", del_flows});
 
 static int mod_flows(struct ctl *c, int argc, char **argv)
 {
@@ -303,9 +303,9 @@ static int dump_flows(struct ctl *c, int argc, char **argv)
         printf("%s]}\n", first ? "" : "\n");
     return 0;
 }
-CTL_COMMAND(cmd_dump_flows, {"dump-flows", "[MATCH]",
-                             "flow rules with counters, in ovs-ofctl dump-flows format",
-                             dump_flows});
+CTL_COMMAND(cmd_dump_flows,
+            {"dump-flows", "[MATCH]", "flow rules with counters, in ovs-ofctl dump-flows format",
+             dump_flows});
 
 static int flow_stats(struct ctl *c, int argc, char **argv)
 {
@@ -337,5 +337,5 @@ static int flow_stats(struct ctl *c, int argc, char **argv)
     json_free(r);
     return 0;
 }
-CTL_COMMAND(cmd_flow_stats, {"flow-stats", "", "flow table size and flow cache hits and misses",
-                             flow_stats});
+CTL_COMMAND(cmd_flow_stats,
+            {"flow-stats", "", "flow table size and flow cache hits and misses", flow_stats});

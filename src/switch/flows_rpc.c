@@ -408,8 +408,7 @@ static int m_flows_mod(struct rpc_ctx *ctx, const struct json *params)
     if (!flow)
         return rpc_fail(ctx, RPC_ERR_PARAMS, "flows.mod needs flow (MATCH,actions=...)");
     bool strict = json_get_bool(params, "strict", false);
-    return one_command(ctx, flow, strict ? FLOW_CMD_MODIFY_STRICT : FLOW_CMD_MODIFY,
-                       "modified");
+    return one_command(ctx, flow, strict ? FLOW_CMD_MODIFY_STRICT : FLOW_CMD_MODIFY, "modified");
 }
 RPC_METHOD(rpc_flows_mod, {"flows.mod", m_flows_mod, RPC_F_CONFIG});
 

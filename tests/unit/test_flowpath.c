@@ -19,8 +19,8 @@ static unsigned fake_tx(struct port *p, struct pkt **pkts, unsigned n)
     (void)pkts;
     return n;
 }
-static const struct port_kind fake_kind = {.name = "fake", .tx = fake_tx,
-                                           .flags = PORT_KIND_F_OFFLOAD};
+static const struct port_kind fake_kind = {
+    .name = "fake", .tx = fake_tx, .flags = PORT_KIND_F_OFFLOAD};
 
 static struct port ports[NPORTS];
 static struct dp_port slots[NPORTS + 1];
@@ -143,14 +143,13 @@ static void test_output_and_copies(void)
 
 static void test_drop_reasons(void)
 {
-    struct flow_table *t = table_of((const char *const[]){
-        "priority=50,udp,tp_dst=2000,nw_ttl=9,actions=drop",
-        "priority=40,udp,tp_dst=2000,nw_ttl=1,actions=dec_ttl,output:1",
-        "priority=30,udp,tp_dst=2000,nw_ttl=2,actions=output:4",
-        "priority=20,udp,tp_dst=2000,nw_ttl=3,actions=output:0",
-        "priority=20,udp,tp_dst=2000,nw_ttl=4,actions=in_port",
-        "priority=20,udp,tp_dst=2000,nw_ttl=5,actions=mod_nw_tos:8",
-        NULL});
+    struct flow_table *t = table_of(
+        (const char *const[]){"priority=50,udp,tp_dst=2000,nw_ttl=9,actions=drop",
+                              "priority=40,udp,tp_dst=2000,nw_ttl=1,actions=dec_ttl,output:1",
+                              "priority=30,udp,tp_dst=2000,nw_ttl=2,actions=output:4",
+                              "priority=20,udp,tp_dst=2000,nw_ttl=3,actions=output:0",
+                              "priority=20,udp,tp_dst=2000,nw_ttl=4,actions=in_port",
+                              "priority=20,udp,tp_dst=2000,nw_ttl=5,actions=mod_nw_tos:8", NULL});
     reset_ports();
     run(t, udp_frame(0, 9, dst_mac));
     CHECK_EQ(ports[0].stats.rx_drops[DROP_FLOW], 1);
@@ -243,8 +242,8 @@ static void test_cache_counts(void)
 static void test_no_buffer(void)
 {
     /* A copy for an output that a later action must not see fails when the pool is empty. */
-    struct flow_table *t = table_of((const char *const[]){
-        "priority=1,actions=output:1,mod_nw_tos:4,output:2", NULL});
+    struct flow_table *t =
+        table_of((const char *const[]){"priority=1,actions=output:1,mod_nw_tos:4,output:2", NULL});
     reset_ports();
     struct pkt *p = udp_frame(0, 40, dst_mac);
     struct pkt *hold[256];

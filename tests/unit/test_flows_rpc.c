@@ -136,8 +136,8 @@ static void test_batches(void)
     json_free(r);
     CHECK_EQ(rules_now(), 2);
     /* An error anywhere in a batch discards all of it. */
-    CHECK_EQ(call(1, "flows.add", "{\"flows\": [\"ip,nw_dst=10.0.0.3,actions=drop\"], \"more\": true}",
-                  NULL),
+    CHECK_EQ(call(1, "flows.add",
+                  "{\"flows\": [\"ip,nw_dst=10.0.0.3,actions=drop\"], \"more\": true}", NULL),
              0);
     CHECK(call(1, "flows.add", "{\"flows\": [\"ip,nw_dst=10.0.0.300,actions=drop\"]}", NULL) != 0);
     CHECK_EQ(call(1, "flows.add", "{\"flows\": [\"ip,nw_dst=10.0.0.4,actions=drop\"]}", &r), 0);
@@ -197,7 +197,8 @@ static void test_paged_dump(void)
             int p = (int)num(flows->items[i], "priority");
             ordered &= p <= last_priority;
             last_priority = p;
-            CHECK(strncmp(json_get_str(flows->items[i], "line", ""), " cookie=0x0, duration=", 22) == 0);
+            CHECK(strncmp(json_get_str(flows->items[i], "line", ""),
+                          " cookie=0x0, duration=", 22) == 0);
         }
         seen += flows->n;
         cursor = json_get(r, "cursor") ? num(r, "cursor") : 0;
