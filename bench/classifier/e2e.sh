@@ -6,6 +6,7 @@
 # (pinned to SWITCH_CPU) to a sink namespace; the sink's veth counts what arrives. The switches
 # run in a namespace of their own, so this may run beside other Open vSwitch instances.
 # Usage: bench/classifier/e2e.sh [--runs N] [--seconds S] [--rules N] [--flows 1|256]
+# (BIG_RULES=N: size of the rule set whose load time is measured at the end, default 100000)
 set -u
 RUNS=3
 SECS=5
@@ -96,22 +97,25 @@ ip -n "$NSK" neigh replace $GEN_IP lladdr $GEN_MAC dev eth0 nud permanent
 
 # ---- the rules: NRULES-1 of four shapes that the flood does not match, and the one it does
 # (port names resolve in both switches) ----
-python3 - "$NRULES" "$VG" "$VK" "$DST_IP" >"$WORK/rules.txt" <<'EOF'
+rules_file() { # rules_file N FILE
+python3 - "$1" "$VG" "$VK" "$DST_IP" >"$2" <<'EOF'
 import sys
 n, vg, vk, dst = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 for i in range(n - 1):
-    a, b = (i >> 8) & 255, i & 255
+    h, a, b = i >> 16, (i >> 8) & 255, i & 255
     k = i % 4
     if k == 0:
-        print("priority=100,tcp,nw_dst=10.%d.%d.%d,tp_dst=80,actions=drop" % (100 + a // 64, a, b))
+        print("priority=100,tcp,nw_dst=10.%d.%d.%d,tp_dst=80,actions=drop" % (100 + h, a, b))
     elif k == 1:
-        print("priority=200,udp,in_port=%s,nw_src=172.16.%d.%d,tp_dst=53,actions=mod_nw_tos:32,output:%s" % (vg, a, b, vk))
+        print("priority=200,udp,in_port=%s,nw_src=172.%d.%d.%d,tp_dst=53,actions=mod_nw_tos:32,output:%s" % (vg, 16 + h, a, b, vk))
     elif k == 2:
-        print("priority=150,ip,nw_dst=10.%d.%d.0/24,actions=dec_ttl,output:%s" % (150 + a, b, vk))
+        print("priority=150,ip,nw_dst=%d.%d.%d.0/24,actions=dec_ttl,output:%s" % (150 + h, a, b, vk))
     else:
-        print("priority=120,dl_dst=02:aa:00:00:%02x:%02x,actions=mod_vlan_vid:%d,output:%s" % (a, b, i % 4000 + 1, vk))
+        print("priority=120,dl_dst=02:aa:00:%02x:%02x:%02x,actions=mod_vlan_vid:%d,output:%s" % (h, a, b, i % 4000 + 1, vk))
 print("priority=300,udp,in_port=%s,nw_dst=%s,tp_dst=5001,actions=output:%s" % (vg, dst, vk))
 EOF
+}
+rules_file "$NRULES" "$WORK/rules.txt"
 
 # ---- switches ----
 sctl() { "$BUILD/sluicectl" --sock "$WORK/sluiced.sock" "$@"; }
@@ -270,12 +274,27 @@ for round in $(seq 1 "$RUNS"); do
         case $sw in sluice*) sluice_down ;; ovs*) ovs_down ;; esac
     done
 done
+# Load time of a large rule set into the running switch, end to end (sluicectl add-flows: file
+# read, sent in messages, parsed, one table version built and published, configuration saved).
+BIG=${BIG_RULES:-100000}
+rules_file "$BIG" "$WORK/big.txt"
+for round in $(seq 1 "$RUNS"); do
+    sluice_up "$WORK/big.txt"
+    n=$(sctl flow-stats | sed -n 's/^flow table: \([0-9]*\) rules.*/\1/p')
+    [ "$n" = $((BIG + 1)) ] || die "sluice holds $n rules after loading $BIG"
+    log "round $round: sluicectl add-flows of $BIG rules: ${LOAD_S}s"
+    echo "big-load 0 0 0 $LOAD_S" >>"$WORK/results"
+    sluice_down
+done
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
-python3 - "$WORK/results" "$RUNS" "$SECS" "$NRULES" "$FLOWS" <<'EOF'
+python3 - "$WORK/results" "$RUNS" "$SECS" "$NRULES" "$FLOWS" "$BIG" <<'EOF'
 import statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
     sw, off, dlv, cpu, load = line.split()
+    if sw == "big-load":
+        rows.setdefault(sw, []).append((0, 0, 0, load))
+        continue
     rows.setdefault(sw, []).append((float(off), float(dlv), float(cpu), load))
 runs, secs, nrules, flows = sys.argv[2:6]
 names = {"sluice-normal": "sluice, no rules (NORMAL)",
@@ -292,8 +311,10 @@ for sw in ("sluice-normal", "sluice-rules", "ovs-rules"):
     if sw in rows:
         print("| %s | %.0f | %.0f | %.0f | %s |" % (names[sw], med(sw, 0), med(sw, 1), med(sw, 2),
               "%.2f" % (med(sw, 1) / ovs) if ovs else "-"))
-loads = [float(r[3]) for r in rows.get("sluice-rules", []) if r[3] != "-"]
-if loads:
-    print()
-    print("sluicectl add-flows of %s rules: median %.3f s" % (nrules, statistics.median(loads)))
+print()
+for sw, what in (("sluice-rules", nrules), ("big-load", sys.argv[6])):
+    loads = [float(r[3]) for r in rows.get(sw, []) if r[3] != "-"]
+    if loads:
+        print("sluicectl add-flows of %s rules into the running switch: median %.3f s (%s)"
+              % (what, statistics.median(loads), ", ".join("%.3f" % x for x in loads)))
 EOF
