@@ -74,7 +74,7 @@ enum reg {
 enum cc { CC_B = 0x2, CC_AE = 0x3, CC_E = 0x4, CC_NE = 0x5, CC_A = 0x7, CC_ALWAYS = -1 };
 
 /* Sites that are not BPF instructions: targets past the n instruction slots. */
-enum { T_RET0 = 0, T_NEXT = 1, T_LOOP = 2, T_DONE = 3, T_SPECIAL_COUNT = 4 };
+enum { T_RET0 = 0, T_LOOP = 1, T_DONE = 2, T_SPECIAL_COUNT = 3 };
 
 /* At most: budget check, bounds or zero check, two branches (or a burst loop tail) per insn;
  * plus a few around. */
@@ -90,7 +90,6 @@ struct jit {
     bool budgeted;
     uint16_t zero_slots;
     bool uses_wirelen, uses_packet, zero_a, zero_x;
-    const uint64_t *known_len; /* known_len[i]: caplen >= this on every path reaching insn i */
     const int32_t *a_src;      /* the one insn whose A value reaches insn i, or < 0 */
     const uint8_t *raw_order;  /* raw_order[i]: load i leaves A in memory byte order */
     const uint8_t *leader;     /* leader[i]: insn i starts a straight-line block */
@@ -320,8 +319,7 @@ static void load_packet(struct jit *j, int dst, unsigned size, int base, int ind
     }
 }
 
-/* A = P[k:size] (or, for MSH, the byte at k into X): fails unless k + size <= caplen. The
- * test is left out when an earlier load on every path here already proved caplen >= end. */
+/* A = P[k:size] (or, for MSH, the byte at k into X): fails unless k + size <= caplen. */
 static void emit_load_abs(struct jit *j, unsigned i, int dst, unsigned size, uint32_t k)
 {
     uint64_t end = (uint64_t)k + size;
@@ -329,10 +327,8 @@ static void emit_load_abs(struct jit *j, unsigned i, int dst, unsigned size, uin
         jump_ret0(j, CC_ALWAYS);
         return;
     }
-    if (end > j->known_len[i]) {
-        alu_ri(j, ALU_CMP, REG_CAPLEN, (uint32_t)end);
-        jump_ret0(j, CC_B);
-    }
+    alu_ri(j, ALU_CMP, REG_CAPLEN, (uint32_t)end);
+    jump_ret0(j, CC_B);
     bool raw = j->raw_order[i];
     if (k <= INT32_MAX) {
         load_packet(j, dst, size, REG_PKT, NO_INDEX, (int32_t)k, raw);
@@ -722,13 +718,11 @@ static void emit_pass(struct jit *j)
     if (!j->burst) {
         mov_ri(j, REG_A, 0);
         emit8(j, 0xc3);
-        place(j, special(j, T_NEXT));
-        place(j, special(j, T_LOOP));
+        place(j, special(j, T_LOOP)); /* unused here; placed so every target has a place */
         place(j, special(j, T_DONE));
         return;
     }
     burst_store_verdict(j, true, 0);
-    place(j, special(j, T_NEXT));
     op_rr(j, 1, 0xff, 0, BURST_INDEX);           /* inc r14 */
     op_rr(j, 0, 0x39, BURST_COUNT, BURST_INDEX); /* cmp r14d, r15d */
     emit_jump(j, CC_B, special(j, T_LOOP));
@@ -795,7 +789,7 @@ static void find_blocks(const struct sbpf_insn *prog, unsigned n, uint8_t *leade
     }
 }
 
-/* Bytes a successful load at insn i proves present (caplen >= k + size), or 0. */
+/* For a packet load, k + its size; 0 for any other insn. */
 static uint64_t load_end(const struct sbpf_insn *in)
 {
     unsigned size;
@@ -816,43 +810,7 @@ static uint64_t load_end(const struct sbpf_insn *in)
     default:
         return 0;
     }
-    return (uint64_t)in->k + size; /* for IND, X + k + size is at least this */
-}
-
-/* known[i]: the least caplen every path to insn i has proven by its successful loads. Starts
- * at "anything" (UINT64_MAX) except at the entry, and only shrinks to the fixed point. An
- * insn no path reaches keeps UINT64_MAX; it never runs, so its tests do not matter. */
-static void find_known_len(const struct sbpf_insn *prog, unsigned n, uint64_t *known)
-{
-    for (unsigned i = 0; i < n; i++)
-        known[i] = UINT64_MAX;
-    known[0] = 0;
-    bool changed = true;
-    while (changed) {
-        changed = false;
-        for (unsigned i = 0; i < n; i++) {
-            const struct sbpf_insn *in = &prog[i];
-            uint64_t end = load_end(in);
-            uint64_t out = known[i] > end ? known[i] : end;
-            unsigned succ[2], ns = 0;
-            if (SBPF_CLASS(in->code) == SBPF_RET)
-                continue;
-            if (SBPF_CLASS(in->code) != SBPF_JMP) {
-                succ[ns++] = i + 1;
-            } else if (SBPF_OP(in->code) == SBPF_JA) {
-                succ[ns++] = (unsigned)((int64_t)i + 1 + (int32_t)in->k);
-            } else {
-                succ[ns++] = i + 1 + in->jt;
-                succ[ns++] = i + 1 + in->jf;
-            }
-            for (unsigned s = 0; s < ns; s++) {
-                if (out < known[succ[s]]) {
-                    known[succ[s]] = out;
-                    changed = true;
-                }
-            }
-        }
-    }
+    return (uint64_t)in->k + size;
 }
 
 /* ---- loads that may skip their byte swap ---- */
@@ -1010,7 +968,6 @@ int sbpf_jit_compile(const struct sbpf_insn *prog, unsigned n, size_t code_limit
         if (load_end(&prog[i]))
             j.uses_packet = true;
     }
-    uint64_t *known_len = malloc(sizeof(*known_len) * n);
     int32_t *a_src = malloc(sizeof(*a_src) * n);
     uint8_t *raw_order = malloc(n);
     uint32_t *seen = malloc(sizeof(*seen) * n);
@@ -1024,14 +981,12 @@ int sbpf_jit_compile(const struct sbpf_insn *prog, unsigned n, size_t code_limit
     j.site_near = calloc(j.nsites, 1);
     j.placed = calloc(n + T_SPECIAL_COUNT, sizeof(*j.placed));
     int rc = -1;
-    if (!known_len || !a_src || !raw_order || !seen || !stack || !leader || !block_len ||
-        !single_code || !burst_code || !j.addr || !j.addr_new || !j.site_near || !j.placed) {
+    if (!a_src || !raw_order || !seen || !stack || !leader || !block_len || !single_code ||
+        !burst_code || !j.addr || !j.addr_new || !j.site_near || !j.placed) {
         set_note(note, notelen, "out of memory while compiling");
         goto out;
     }
     find_blocks(prog, n, leader, block_len);
-    find_known_len(prog, n, known_len);
-    j.known_len = known_len;
     find_a_sources(prog, n, a_src);
     find_raw_loads(prog, n, a_src, raw_order, seen, stack);
     j.a_src = a_src;
@@ -1086,7 +1041,6 @@ int sbpf_jit_compile(const struct sbpf_insn *prog, unsigned n, size_t code_limit
     out->passes = j.passes_total;
     rc = 0;
 out:
-    free(known_len);
     free(a_src);
     free(raw_order);
     free(seen);
