@@ -195,6 +195,23 @@ echo "pcapng: $summary"
 check "pcapng: interfaces pa,pb, statistics, 2 packets per port and direction" \
     test "$summary" = "pa,pb 2 2 2 2 2"
 
+# --- -C/-W: rotation over two files of 1 MB ---
+"$SLUICEDUMP" -i pa -w "$WORK/rot.pcap" -C 1 -W 2 icmp 2>"$WORK/rot.err" &
+SD=$!
+BG_PIDS+=("$SD")
+wait_for "$WORK/rot.err" "listening on pa"
+# 2 x 700 frames of 1442 bytes: about 2 MB, so the first file is written twice.
+in_ns a ping -q -f -c 700 -s 1400 -W 2 10.78.0.2 >/dev/null
+stop_bg "$SD"
+cat "$WORK/rot.err"
+check "rotation: rot.pcap0 and rot.pcap1, nothing else" \
+    test "$(cd "$WORK" && ls rot.pcap* | tr '\n' ' ')" = "rot.pcap0 rot.pcap1 "
+rot_total=$(($(tcpdump -r "$WORK/rot.pcap0" 2>/dev/null | wc -l) + $(tcpdump -r "$WORK/rot.pcap1" 2>/dev/null | wc -l)))
+check "rotation: both files readable, the older packets overwritten" \
+    test "$rot_total" -gt 0 -a "$rot_total" -lt 1400
+check "rotation: rot.pcap1 just over 1 MB" \
+    test "$(stat -c %s "$WORK/rot.pcap1")" -gt 1000000 -a "$(stat -c %s "$WORK/rot.pcap1")" -lt 1002000
+
 # --- errors: one line each, status 1 ---
 msg=$("$SLUICEDUMP" -i px 2>&1)
 rc=$?
@@ -241,4 +258,15 @@ check "switch gone: message" grep -qx "sluicedump: the switch closed the connect
 check "switch gone: counters still reported" grep -qx "4 packets captured" "$WORK/last.err"
 check "switch gone: the file holds what was captured" \
     test "$(tcpdump -r "$WORK/last.pcap" 2>/dev/null | wc -l)" -eq 4
+
+# --- permission: a client that may connect but not capture gets the switch's refusal ---
+chmod 711 "$WORK"
+start_sluiced --group nogroup --capture-group root
+msg=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$SLUICEDUMP" -i pa 2>&1)
+rc=$?
+check "permission denied: status 1" test "$rc" -eq 1
+check "permission denied: one line from the switch" \
+    grep -qx "sluicedump: permission denied: capture.open needs root or the capture group" <<<"$msg"
+check "permission denied: -D still allowed" \
+    grep -qx "1.pa (afpacket) \[Up\]" <<<"$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$SLUICEDUMP" -D 2>&1)"
 finish
