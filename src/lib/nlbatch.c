@@ -381,12 +381,88 @@ int nlbatch_run(struct nlbatch *b, char *err, size_t errlen)
     return refused;
 }
 
+struct group_count {
+    uint32_t group;
+    unsigned count;
+};
+
+static int count_link_attr(const struct nlattr *attr, void *data)
+{
+    struct group_count *gc = data;
+    if (mnl_attr_get_type(attr) == IFLA_GROUP && mnl_attr_validate(attr, MNL_TYPE_U32) >= 0 &&
+        mnl_attr_get_u32(attr) == gc->group)
+        gc->count++;
+    return MNL_CB_OK;
+}
+
+static int count_link(const struct nlmsghdr *nlh, void *data)
+{
+    if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct ifinfomsg))
+        return MNL_CB_ERROR;
+    mnl_attr_parse(nlh, sizeof(struct ifinfomsg), count_link_attr, data);
+    return MNL_CB_OK;
+}
+
+int nlbatch_count_group(struct nlbatch *b, uint32_t group, unsigned *count, char *err,
+                        size_t errlen)
+{
+    if (b->nreq && !b->ran) {
+        snprintf(err, errlen, "requests are queued");
+        return -1;
+    }
+    nlbatch_reset(b);
+    uint8_t req[MNL_SOCKET_BUFFER_SIZE];
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
+    nlh->nlmsg_type = RTM_GETLINK;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    uint32_t seq = b->seq_base++;
+    nlh->nlmsg_seq = seq;
+    struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof *ifi);
+    ifi->ifi_family = AF_UNSPEC;
+    /* Statistics and the like are not needed: keep each message small. */
+    mnl_attr_put_u32(nlh, IFLA_EXT_MASK, 0);
+    if (mnl_socket_sendto(b->nl, nlh, nlh->nlmsg_len) < 0) {
+        snprintf(err, errlen, "netlink send: %s", strerror(errno));
+        return -1;
+    }
+    size_t cap = 64 * 1024;
+    uint8_t *buf = malloc(cap);
+    if (!buf) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    struct group_count gc = {group, 0};
+    int rc;
+    for (;;) {
+        ssize_t n = mnl_socket_recvfrom(b->nl, buf, cap);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            snprintf(err, errlen, "netlink receive: %s", strerror(errno));
+            rc = -1;
+            break;
+        }
+        rc = mnl_cb_run(buf, (size_t)n, seq, b->portid, count_link, &gc);
+        if (rc <= MNL_CB_STOP) {
+            if (rc < 0)
+                snprintf(err, errlen, "listing links: %s", strerror(errno));
+            break;
+        }
+    }
+    free(buf);
+    if (rc < 0)
+        return -1;
+    *count = gc.count;
+    return 0;
+}
+
 struct nlbatch_result nlbatch_result(const struct nlbatch *b, unsigned i)
 {
     if (i >= b->nreq)
-        return (struct nlbatch_result){.tag = 0, .error = EINVAL, .msg = ""};
+        return (struct nlbatch_result){.tag = 0, .error = EINVAL, .what = "", .msg = ""};
     const struct req *r = &b->reqs[i];
-    return (struct nlbatch_result){.tag = r->tag, .error = r->error, .msg = r->msg ? r->msg : ""};
+    return (struct nlbatch_result){
+        .tag = r->tag, .error = r->error, .what = op_names[r->op], .msg = r->msg ? r->msg : ""};
 }
 
 bool nlbatch_first_error(const struct nlbatch *b, char *buf, size_t len)

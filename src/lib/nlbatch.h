@@ -53,13 +53,19 @@ int nlbatch_run(struct nlbatch *b, char *err, size_t errlen);
 
 struct nlbatch_result {
     uint32_t tag;
-    int error;       /* 0 or a positive errno */
-    const char *msg; /* the kernel's extended error message, or "" */
+    int error;        /* 0 or a positive errno */
+    const char *what; /* the request, e.g. "adding address" */
+    const char *msg;  /* the kernel's extended error message, or "" */
 };
 /* The outcome of the i-th request queued since the last reset (valid after nlbatch_run). */
 struct nlbatch_result nlbatch_result(const struct nlbatch *b, unsigned i);
 /* Forgets the queued requests and their results. */
 void nlbatch_reset(struct nlbatch *b);
+
+/* Counts the links of device group `group` in the socket's namespace (a dump; nothing may be
+ * queued). -1 with an error. */
+int nlbatch_count_group(struct nlbatch *b, uint32_t group, unsigned *count, char *err,
+                        size_t errlen);
 
 /* Formats the first failure as "what: strerror (kernel message)"; false if none failed. */
 bool nlbatch_first_error(const struct nlbatch *b, char *buf, size_t len);

@@ -45,7 +45,9 @@ int tapdev_create(const char *name, unsigned flags, int *ifindex, char *err, siz
     memset(&ifr, 0, sizeof ifr);
     strcpy(ifr.ifr_name, name);
     /* IFF_TUN_EXCL: an existing device of that name is an error, never reused. */
-    ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL;
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    if (!(flags & TAPDEV_F_ATTACH))
+        ifr.ifr_flags |= IFF_TUN_EXCL;
     if (flags & TAPDEV_F_VNET_HDR)
         ifr.ifr_flags |= IFF_VNET_HDR;
     if (ioctl(fd, TUNSETIFF, &ifr) < 0) {

@@ -8,10 +8,13 @@
 
 /* Frames carry a virtio-net header (struct virtio_net_hdr) in front. */
 #define TAPDEV_F_VNET_HDR 1u
+/* Attach to an existing persistent TAP device of that name instead of refusing it. */
+#define TAPDEV_F_ATTACH 2u
 
 /* Creates the TAP device `name` (at most IFNAMSIZ-1 bytes) in the caller's network namespace
  * and returns its descriptor: nonblocking, close-on-exec, frames without packet information.
- * Refuses a name any interface already has, rather than attaching to an existing TAP device.
+ * Refuses a name any interface already has, rather than attaching to an existing TAP device,
+ * unless TAPDEV_F_ATTACH is given.
  * *ifindex receives the interface index. -1 with a one-line error. */
 int tapdev_create(const char *name, unsigned flags, int *ifindex, char *err, size_t errlen);
 
