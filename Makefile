@@ -31,7 +31,7 @@ ifneq ($(PKTGEN_SRC),)
 PROGS += $(BUILD)/sluice-pktgen
 endif
 
-.PHONY: all asan fuzz test clean format
+.PHONY: all asan fuzz test demo clean format
 all: $(PROGS) $(UNIT_BIN) $(BENCH_BIN) $(if $(MEMIF_LIB_SRC),$(MEMIF_A) $(BUILD)/sluice-memif.pc)
 
 asan:
@@ -84,6 +84,9 @@ $(FUZZ_BUILD)/%: tests/fuzz/%.c $(LIB_SRC) $(filter-out src/switch/main.c,$(SWIT
 
 test:
 	bash tests/run.sh
+
+demo:
+	bash scripts/demo.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -77,8 +77,9 @@ static int m_port_add(struct rpc_ctx *ctx, const struct json *params)
         return rpc_fail(ctx, RPC_ERR_PARAMS, "port.add needs name and type");
     if (ports_find(name))
         return rpc_fail(ctx, RPC_ERR_EXISTS, "port exists: %s", name);
-    if (add_port(name, type, json_get(params, "options"), false, ctx->err, sizeof(ctx->err)) < 0)
-        return rpc_fail(ctx, RPC_ERR_FAILED, "%s", ctx->err);
+    char err[512];
+    if (add_port(name, type, json_get(params, "options"), false, err, sizeof(err)) < 0)
+        return rpc_fail(ctx, RPC_ERR_FAILED, "%s", err);
     config_save();
     jw_obj_begin(ctx->out);
     jw_kstr(ctx->out, "name", name);
@@ -101,9 +102,10 @@ static int m_port_del(struct rpc_ctx *ctx, const struct json *params)
     uint32_t index = p->index;
     capture_port_removed(index);
     struct dp_config *draft = dp_config_copy();
-    if (port_remove(draft, name, ctx->err, sizeof(ctx->err)) < 0) {
+    char err[512];
+    if (port_remove(draft, name, err, sizeof(err)) < 0) {
         dp_config_free(draft);
-        return rpc_fail(ctx, RPC_ERR_FAILED, "%s", ctx->err);
+        return rpc_fail(ctx, RPC_ERR_FAILED, "%s", err);
     }
     dp_config_commit(draft);
     l2_fdb_del_port(index);
