@@ -226,13 +226,17 @@ bool vnic_name_number(const char *name, const char *prefix, unsigned *number)
     return parse_number(name + plen, strlen(name + plen), NUMBER_DIGITS_MAX, number);
 }
 
-unsigned vnic_first_number(const char *name_prefix, const struct vnic_entry *existing,
-                           unsigned nexisting)
+unsigned vnic_first_number(const char *name_prefix, const char *netns_prefix,
+                           const struct vnic_entry *existing, unsigned nexisting)
 {
     unsigned first = 0, n;
-    for (unsigned i = 0; i < nexisting; i++)
+    for (unsigned i = 0; i < nexisting; i++) {
         if (vnic_name_number(existing[i].name, name_prefix, &n) && n + 1 > first)
             first = n + 1;
+        if (netns_prefix && netns_prefix[0] && existing[i].netns[0] &&
+            vnic_name_number(existing[i].netns, netns_prefix, &n) && n + 1 > first)
+            first = n + 1;
+    }
     return first;
 }
 

@@ -62,9 +62,10 @@ int vnic_request_conflicts(const struct vnic_request *r, const struct vnic_entry
                            unsigned nexisting, char *err, size_t errlen);
 
 /* The number the request's names start at: one past the highest number among existing
- * virtual NICs with the same name prefix, 0 if there are none. */
-unsigned vnic_first_number(const char *name_prefix, const struct vnic_entry *existing,
-                           unsigned nexisting);
+ * virtual NICs with the same name prefix or, with a namespace prefix, the same namespace
+ * prefix; 0 if there are none. Names and namespaces then share one numbering. */
+unsigned vnic_first_number(const char *name_prefix, const char *netns_prefix,
+                           const struct vnic_entry *existing, unsigned nexisting);
 
 /* The k-th virtual NIC of a request. */
 void vnic_request_entry(const struct vnic_request *r, unsigned k, struct vnic_entry *out);

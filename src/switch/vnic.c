@@ -594,7 +594,7 @@ static int m_vnic_add(struct rpc_ctx *ctx, const struct json *params)
     struct vnic_request r;
     if (vnic_request_from_json(params, &r, err, sizeof err) < 0)
         return rpc_fail(ctx, RPC_ERR_PARAMS, "vnic.add: %s", err);
-    r.first = vnic_first_number(r.name_prefix, tab, tab_n);
+    r.first = vnic_first_number(r.name_prefix, r.netns_prefix, tab, tab_n);
     if (vnic_request_check(&r, err, sizeof err) < 0)
         return rpc_fail(ctx, RPC_ERR_PARAMS, "%s", err);
     if (vnic_request_conflicts(&r, tab, tab_n, err, sizeof err) < 0 ||

@@ -204,10 +204,14 @@ static void test_conflicts(void)
     make_entry(&ex[2], "vnic10", "vns10", 0x82, 0x0a000282u);
     make_entry(&ex[3], "other3", "", 0x83, 0x0a000283u);
     char err[256];
-    CHECK_EQ(vnic_first_number("vnic", ex, 4), 11);
-    CHECK_EQ(vnic_first_number("vnic1", ex, 4), 1); /* vnic10 is vnic1 + "0" */
-    CHECK_EQ(vnic_first_number("fresh", ex, 4), 0);
-    CHECK_EQ(vnic_first_number("other", ex, 4), 4);
+    CHECK_EQ(vnic_first_number("vnic", "", ex, 4), 11);
+    CHECK_EQ(vnic_first_number("vnic1", "", ex, 4), 1); /* vnic10 is vnic1 + "0" */
+    CHECK_EQ(vnic_first_number("fresh", "", ex, 4), 0);
+    CHECK_EQ(vnic_first_number("other", "", ex, 4), 4);
+    /* A new name prefix in used namespaces continues their numbering. */
+    CHECK_EQ(vnic_first_number("fresh", "vns", ex, 4), 11);
+    CHECK_EQ(vnic_first_number("fresh", "other", ex, 4), 0);
+    CHECK_EQ(vnic_first_number("fresh", NULL, ex, 4), 0);
 
     struct vnic_request r = good_request(); /* MACs ..:01:00-0f, IPs 10.0.1.1-16 */
     r.first = 11;
