@@ -124,6 +124,11 @@ static int build_init(struct build *b, const struct vnic_entry *e, unsigned n, b
  * the group, unless some other link carries that group, then one by one. */
 static void delete_host_links(const int *ifindex, const bool *pick, unsigned n)
 {
+    unsigned picked = 0;
+    for (unsigned j = 0; j < n; j++)
+        picked += pick[j] && ifindex[j] > 0;
+    if (picked == 0)
+        return;
     char err[256];
     struct nlbatch *nl = host_batch(err, sizeof err);
     if (!nl) {
