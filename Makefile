@@ -26,7 +26,10 @@ LIB_A := $(BUILD)/libsluice.a
 MEMIF_A := $(BUILD)/libsluice-memif.a
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BENCH_BIN := $(patsubst %.c,$(BUILD)/%,$(BENCH_SRC))
-PROGS := $(BUILD)/sluiced $(BUILD)/sluicectl $(BUILD)/sluicedump
+PROGS := $(BUILD)/sluiced $(BUILD)/sluicectl
+ifneq ($(wildcard src/dump/main.c),)
+PROGS += $(BUILD)/sluicedump
+endif
 ifneq ($(PKTGEN_SRC),)
 PROGS += $(BUILD)/sluice-pktgen
 endif

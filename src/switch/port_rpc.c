@@ -142,6 +142,35 @@ static void write_stats(struct jw *w, const struct port_stats *s)
     jw_obj_end(w);
 }
 
+static void write_class(struct jw *w, const char *key, const char *const *names, unsigned n,
+                        const uint64_t *packets, const uint64_t *bytes)
+{
+    jw_key(w, key);
+    jw_obj_begin(w);
+    for (unsigned i = 0; i < n; i++) {
+        jw_key(w, names[i]);
+        if (bytes) {
+            jw_obj_begin(w);
+            jw_kuint(w, "packets", rd(&packets[i]));
+            jw_kuint(w, "bytes", rd(&bytes[i]));
+            jw_obj_end(w);
+        } else {
+            jw_uint(w, rd(&packets[i]));
+        }
+    }
+    jw_obj_end(w);
+}
+
+void port_write_traffic(struct jw *w, const struct traf_counters *t)
+{
+    jw_obj_begin(w);
+    write_class(w, "l3", ts_l3_names, TS_L3_MAX, t->l3_packets, t->l3_bytes);
+    write_class(w, "l4", ts_l4_names, TS_L4_MAX, t->l4_packets, t->l4_bytes);
+    write_class(w, "cast", ts_cast_names, TS_CAST_MAX, t->cast_packets, NULL);
+    write_class(w, "size", ts_size_names, TS_SIZE_BUCKETS, t->size_packets, NULL);
+    jw_obj_end(w);
+}
+
 static void write_vlan(struct jw *w, const struct port *p)
 {
     if (p->tag)
@@ -193,6 +222,10 @@ static int m_port_list(struct rpc_ctx *ctx, const struct json *params)
         jw_key(w, "stats");
         jw_obj_begin(w);
         write_stats(w, &p->stats);
+        jw_key(w, "traffic_rx");
+        port_write_traffic(w, &p->traffic[0]);
+        jw_key(w, "traffic_tx");
+        port_write_traffic(w, &p->traffic[1]);
         jw_obj_end(w);
         jw_obj_end(w);
     }
