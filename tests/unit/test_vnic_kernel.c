@@ -52,6 +52,19 @@ static bool has_address(const char *name, uint32_t addr)
     return found;
 }
 
+static bool has_ipv6(const char *name)
+{
+    struct ifaddrs *list, *a;
+    bool found = false;
+    if (getifaddrs(&list) < 0)
+        return false;
+    for (a = list; a; a = a->ifa_next)
+        if (a->ifa_addr && a->ifa_addr->sa_family == AF_INET6 && strcmp(a->ifa_name, name) == 0)
+            found = true;
+    freeifaddrs(list);
+    return found;
+}
+
 static void test_tap_and_batch(void)
 {
     char err[256];
@@ -142,6 +155,9 @@ static void test_tap_and_batch(void)
     CHECK_EQ(nlbatch_queued(b), 3 * MANY);
     CHECK_EQ(nlbatch_run(b, err, sizeof err), 0);
     CHECK(has_address("tm299", 0x0a0a0000u + 300));
+    /* Only links asked for it go without an IPv6 link-local address. */
+    CHECK(!has_ipv6("tk0"));
+    CHECK(has_ipv6("tm5"));
     unsigned in_group = 0;
     CHECK_EQ(nlbatch_count_group(b, 0x5c0000aa, &in_group, err, sizeof err), 0);
     CHECK_EQ(in_group, MANY);
