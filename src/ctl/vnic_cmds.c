@@ -46,9 +46,9 @@ static int vnic_add(struct ctl *c, int argc, char **argv)
     if (rc)
         return rc;
     if (!c->json)
-        printf("created %llu virtual NICs %s..%s%s in %.3f s\n",
-               (unsigned long long)num(r, "created"), json_get_str(r, "first", "?"),
-               json_get_str(r, "last", "?"),
+        printf("created %llu virtual NIC%s %s..%s%s in %.3f s\n",
+               (unsigned long long)num(r, "created"), num(r, "created") == 1 ? "" : "s",
+               json_get_str(r, "first", "?"), json_get_str(r, "last", "?"),
                json_get_bool(r, "netns", false) ? " (one namespace each)" : "", seconds_of(r));
     json_free(r);
     return 0;
@@ -65,8 +65,8 @@ static int vnic_del(struct ctl *c, int argc, char **argv)
     if (rc)
         return rc;
     if (!c->json)
-        printf("deleted %llu virtual NICs in %.3f s\n", (unsigned long long)num(r, "deleted"),
-               seconds_of(r));
+        printf("deleted %llu virtual NIC%s in %.3f s\n", (unsigned long long)num(r, "deleted"),
+               num(r, "deleted") == 1 ? "" : "s", seconds_of(r));
     json_free(r);
     return 0;
 }
