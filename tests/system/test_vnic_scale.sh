@@ -46,7 +46,7 @@ start=$(date +%s.%N)
 missed=$(in_ns up bash -c '
     for i in $(seq 0 $(('"$N"' - 1))); do
         ip='"$NET"'.$(((i + 1) / 256)).$(((i + 1) % 256))
-        ping -c 1 -W 2 -q "$ip" >/dev/null || echo "$ip"
+        ping -c 1 -W 5 -q "$ip" >/dev/null || echo "$ip"
     done')
 answered=$((N - $(grep -c . <<<"$missed")))
 echo "pinged $N in $(echo "$(date +%s.%N) - $start" | bc) s; no answer from: ${missed:-none}"
