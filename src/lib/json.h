@@ -22,7 +22,10 @@ struct json {
 };
 
 /* Parses exactly one JSON value (surrounding whitespace allowed). Returns NULL and a
- * message naming the byte offset on any error. Depth is limited to JSON_MAX_DEPTH. */
+ * message naming the byte offset on any error. Depth is limited to JSON_MAX_DEPTH.
+ * Strict RFC 8259: no comments or trailing commas; strings must be valid UTF-8; an object
+ * with a duplicate member name is refused; numbers that overflow a double or are longer than
+ * 128 characters are refused. `text` need not be NUL-terminated. */
 struct json *json_parse(const char *text, size_t len, char *err, size_t errlen);
 void json_free(struct json *j);
 
@@ -33,10 +36,15 @@ const char *json_get_str(const struct json *j, const char *key, const char *def)
 /* Integer member: false if absent, not a number, not integral, or outside [min, max]. */
 bool json_get_int(const struct json *j, const char *key, int64_t min, int64_t max, int64_t *out);
 bool json_get_bool(const struct json *j, const char *key, bool def);
-/* A number that is integral and within [min, max]. */
+/* A number that is integral and within [min, max]. Magnitudes above 2^53 - 1 are refused:
+ * a double cannot tell which integer such text held. */
 bool json_as_int(const struct json *j, int64_t min, int64_t max, int64_t *out);
+/* Same types, values, member names and order. */
+bool json_equal(const struct json *a, const struct json *b);
 
-/* Writer: commas and nesting are tracked for the caller; strings are escaped. */
+/* Writer: commas and nesting are tracked for the caller; strings are escaped (and bytes that
+ * are not UTF-8 written as U+FFFD). `oom` is set on an allocation failure, and also on nesting
+ * deeper than JSON_MAX_DEPTH or an unmatched end; after it, calls do nothing. */
 struct jw {
     char *buf;
     size_t len, cap;
@@ -61,6 +69,8 @@ void jw_bool(struct jw *w, bool v);
 void jw_null(struct jw *w);
 /* Inserts already-encoded JSON text as one value. */
 void jw_raw(struct jw *w, const char *json_text);
+/* Writes a parsed tree as one value (numbers through jw_double). */
+void jw_json(struct jw *w, const struct json *j);
 /* Shorthands for a key followed by a value. */
 void jw_kstr(struct jw *w, const char *key, const char *s);
 void jw_kint(struct jw *w, const char *key, int64_t v);

@@ -24,11 +24,14 @@
 #define RPC_ERR_EXISTS -32003
 #define RPC_ERR_FAILED -32004
 
-/* Sends one message with up to RPC_MAX_FDS descriptors. Returns 0 or -1 (errno set). */
+/* Sends one message (1..RPC_MAX_MSG bytes) with up to RPC_MAX_FDS descriptors; raises the
+ * socket's send buffer when a message needs it. Returns 0 or -1 (errno set). */
 int rpc_send(int fd, const char *msg, size_t len, const int *fds, unsigned nfds);
 /* Receives one message into buf (cap bytes, NUL-terminated, so cap-1 usable). Returns its
  * length, 0 on orderly close, -1 on error. *truncated is set when the message was larger
- * than the buffer; received descriptors beyond *nfds (in: room, out: count) are closed. */
+ * than the buffer; received descriptors beyond *nfds (in: room, out: count) are closed.
+ * A truncated message keeps none of its descriptors; one carrying more than RPC_MAX_FDS
+ * is refused whole (-1, errno EPROTO). fds, nfds and truncated may be NULL. */
 ssize_t rpc_recv(int fd, char *buf, size_t cap, int *fds, unsigned *nfds, bool *truncated);
 
 /* Client side. rpc_connect returns a connected socket or -1 with a one-line message

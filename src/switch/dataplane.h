@@ -28,7 +28,9 @@ struct dp_config {
     struct dp_port *slots; /* slots[i].port is NULL for a free index */
     const struct flow_table *flows; /* NULL: every packet takes the `normal` action */
     uint32_t mac_aging_s;
-    uint32_t mac_max;
+    /* Draft only: ports taken out, closed once the draft is committed. */
+    struct port **removed;
+    unsigned nremoved;
 };
 
 /* Starts the data-plane thread. 0 or -1. */
@@ -59,5 +61,11 @@ void dp_unwatch_port(struct port *p);
 void dp_kick(void);
 
 uint64_t dp_now_ns(void); /* CLOCK_REALTIME */
+
+/* Data-plane thread: queues a packet for output on port q of cfg (the caller has taken a
+ * reference for it); sent at the end of the current burst. */
+void dp_output(const struct dp_config *cfg, uint32_t q, struct pkt *p);
+/* Data-plane thread: counts a drop on the receiving port. */
+void dp_drop_rx(const struct dp_config *cfg, const struct pkt *p, enum drop_reason why);
 
 #endif

@@ -3,7 +3,10 @@
 #ifndef SLUICE_L2SWITCH_H
 #define SLUICE_L2SWITCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+#include "mactable.h"
 
 #include "eth.h"
 
@@ -11,5 +14,12 @@
  * addresses of virtual NICs, so unicast to them is one hash lookup from the first packet. */
 int l2_fdb_add_static(const uint8_t mac[ETH_ADDR_LEN], uint16_t vlan, uint32_t port_index);
 void l2_fdb_del_port(uint32_t port_index);
+/* Removes learned entries (and static ones if asked) on a port, or all ports (UINT32_MAX). */
+unsigned l2_fdb_flush(uint32_t port_index, bool include_static);
+/* A snapshot of the table, oldest first; the caller frees it. */
+struct mac_entry_info *l2_fdb_dump(unsigned *n);
+/* Before the data plane starts: aging time and table bound. */
+void l2_configure(uint32_t aging_s, uint32_t max_entries);
+void l2_set_aging(uint32_t aging_s);
 
 #endif

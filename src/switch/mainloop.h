@@ -15,4 +15,9 @@ void mainloop_del(int fd);
 int mainloop_every(unsigned interval_ms, void (*cb)(void *arg), void *arg);
 void mainloop_cancel(void *arg);
 
+/* For the daemon's main(): */
+int mainloop_init(void);
+void mainloop_run(void);  /* until mainloop_stop() */
+void mainloop_stop(void); /* async-signal-safe */
+
 #endif

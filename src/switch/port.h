@@ -56,8 +56,9 @@ struct port_kind {
      * (pkt->pool NULL). The switch is done with every packet of a burst before it calls rx
      * on the same port again, so lent buffers can be reclaimed then. */
     unsigned (*rx)(struct port *p, struct pkt **pkts, unsigned max, struct pkt_pool *pool);
-    /* Data-plane thread: sends n packets with at most one kick; returns how many were taken
-     * by the port. The caller keeps ownership of every packet and frees them. */
+    /* Data-plane thread: sends n packets with at most one kick; returns how many were sent.
+     * Frames the port refuses outright it counts in stats.tx_drops[DROP_TX_ERROR]; the rest
+     * not sent are counted as DROP_TX_FULL. The caller keeps and frees every packet. */
     unsigned (*tx)(struct port *p, struct pkt **pkts, unsigned n);
     /* An fd that is readable when rx has work, or -1 if the port must be polled. */
     int (*poll_fd)(struct port *p);

@@ -20,4 +20,7 @@ struct port *ports_by_index(uint32_t index);   /* in the current version */
 int port_args_parse(struct port_args *a, char **words, int nwords, char *err, size_t errlen);
 int port_args_set(struct port_args *a, const char *key, const char *val);
 
+/* Link up and no fatal error seen by the data plane (management thread). */
+bool port_is_up(struct port *p);
+
 #endif

@@ -1,0 +1,146 @@
+/* offload.c - software fallbacks for checksum and segmentation offload, used only on the way
+ * out to ports that cannot carry offload state; frames between capable ports pass untouched. */
+#include "offload.h"
+
+#include <linux/virtio_net.h>
+#include <string.h>
+
+#include "eth.h"
+
+static inline uint16_t rd16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline void wr16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+uint32_t inet_csum_add(uint32_t sum, const uint8_t *data, uint32_t len)
+{
+    uint64_t s = sum;
+    uint32_t i = 0;
+    for (; i + 1 < len; i += 2)
+        s += rd16(data + i);
+    if (i < len)
+        s += (uint32_t)data[i] << 8;
+    while (s >> 32)
+        s = (s & 0xffffffffu) + (s >> 32);
+    return (uint32_t)s;
+}
+
+uint16_t inet_csum_fold(uint32_t sum)
+{
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)sum;
+}
+
+void offload_shift(struct pkt_offload *off, int delta)
+{
+    if (off->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+        off->csum_start = (uint16_t)(off->csum_start + delta);
+    if (off->gso_type != VIRTIO_NET_HDR_GSO_NONE && off->hdr_len)
+        off->hdr_len = (uint16_t)(off->hdr_len + delta);
+}
+
+int offload_finish_csum(struct pkt *p)
+{
+    if (!(p->off.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+        return 0;
+    uint32_t start = p->off.csum_start, at = start + p->off.csum_offset;
+    if (start >= p->len || at + 2 > p->len)
+        return -1;
+    /* The field holds the pseudo-header sum; summing over it completes the checksum. */
+    uint16_t c = (uint16_t)~inet_csum_fold(inet_csum_add(0, p->data + start, p->len - start));
+    wr16(p->data + at, c);
+    p->off.flags &= (uint8_t)~VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    return 0;
+}
+
+/* Checksum of TCP header+payload with the pseudo-header, written into the TCP header. */
+static void tcp_full_csum(uint8_t *l3, bool v6, uint8_t *l4, uint32_t l4len)
+{
+    uint32_t sum = 0;
+    if (v6) {
+        sum = inet_csum_add(sum, l3 + 8, 32);
+    } else {
+        sum = inet_csum_add(sum, l3 + 12, 8);
+    }
+    sum += 6 + l4len;
+    wr16(l4 + 16, 0);
+    sum = inet_csum_add(sum, l4, l4len);
+    uint16_t c = (uint16_t)~inet_csum_fold(sum);
+    wr16(l4 + 16, c);
+}
+
+unsigned offload_segment(const struct pkt *p, struct pkt **out, unsigned max)
+{
+    uint8_t type = p->off.gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
+    if (type != VIRTIO_NET_HDR_GSO_TCPV4 && type != VIRTIO_NET_HDR_GSO_TCPV6)
+        return 0;
+    bool v6 = type == VIRTIO_NET_HDR_GSO_TCPV6;
+    struct eth_info ei;
+    if (!eth_parse(p->data, p->len, &ei))
+        return 0;
+    uint32_t l3 = ei.l3_offset, l3len;
+    if (!v6) {
+        if (ei.ethertype != ETHTYPE_IPV4 || l3 + 20 > p->len)
+            return 0;
+        l3len = (uint32_t)(p->data[l3] & 0xf) * 4;
+        if (l3len < 20 || p->data[l3 + 9] != 6)
+            return 0;
+    } else {
+        if (ei.ethertype != ETHTYPE_IPV6 || l3 + 40 > p->len || p->data[l3 + 6] != 6)
+            return 0;
+        l3len = 40;
+    }
+    uint32_t l4 = l3 + l3len;
+    if (l4 + 20 > p->len)
+        return 0;
+    uint32_t tcplen = (uint32_t)(p->data[l4 + 12] >> 4) * 4;
+    uint32_t hlen = l4 + tcplen;
+    uint32_t mss = p->off.gso_size;
+    if (tcplen < 20 || hlen > p->len || mss == 0)
+        return 0;
+    uint32_t payload = p->len - hlen;
+    unsigned nseg = payload ? (payload + mss - 1) / mss : 1;
+    if (nseg > max || pkt_pool_available(p->pool) < nseg)
+        return 0;
+    uint32_t seq0 = (uint32_t)rd16(p->data + l4 + 4) << 16 | rd16(p->data + l4 + 6);
+    uint16_t id0 = v6 ? 0 : rd16(p->data + l3 + 4);
+    uint8_t flags = p->data[l4 + 13];
+    for (unsigned i = 0; i < nseg; i++) {
+        uint32_t off = i * mss;
+        uint32_t chunk = payload - off < mss ? payload - off : mss;
+        struct pkt *s = pkt_alloc(p->pool);
+        s->in_port = p->in_port;
+        s->ts_ns = p->ts_ns;
+        memcpy(s->data, p->data, hlen);
+        memcpy(s->data + hlen, p->data + hlen + off, chunk);
+        s->len = hlen + chunk;
+        uint8_t *ip = s->data + l3, *tcp = s->data + l4;
+        if (v6) {
+            wr16(ip + 4, (uint16_t)(l3len - 40 + tcplen + chunk));
+        } else {
+            wr16(ip + 2, (uint16_t)(l3len + tcplen + chunk));
+            wr16(ip + 4, (uint16_t)(id0 + i));
+            wr16(ip + 10, 0);
+            wr16(ip + 10, (uint16_t)~inet_csum_fold(inet_csum_add(0, ip, l3len)));
+        }
+        uint32_t seq = seq0 + off;
+        wr16(tcp + 4, (uint16_t)(seq >> 16));
+        wr16(tcp + 6, (uint16_t)seq);
+        uint8_t f = flags;
+        if (i + 1 < nseg)
+            f &= (uint8_t)~0x09; /* FIN and PSH only on the last segment */
+        if (i > 0)
+            f &= (uint8_t)~0x80; /* CWR only on the first */
+        tcp[13] = f;
+        tcp_full_csum(ip, v6, tcp, tcplen + chunk);
+        out[i] = s;
+    }
+    return nseg;
+}

@@ -1,0 +1,406 @@
+/* capture.c - capture agents and the capture management methods (capture.ports, .open,
+ * .close, .list). An agent filters first, then copies matches into its sealed ring. */
+#include "capture.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capring.h"
+#include "control.h"
+#include "dataplane.h"
+#include "log.h"
+#include "mainloop.h"
+#include "ports.h"
+#include "sbpf.h"
+
+#define MAX_CAPTURES 128
+#define MAX_SNAPLEN 262144
+
+struct capture_agent {
+    uint64_t id;
+    uint64_t conn_id;
+    pid_t pid;
+    uint32_t port_index;
+    char port_name[PORT_NAME_MAX];
+    bool on_rx, on_tx;
+    uint32_t snaplen;
+    struct sbpf_filter *filter;
+    struct capring_prod ring;
+    char filter_text[256];
+    uint64_t seen, matched; /* data-plane thread; mirrored into the ring header */
+    _Atomic bool broken;     /* the reader wrote an impossible consumer index */
+};
+
+static struct capture_agent *agents[MAX_CAPTURES];
+static uint64_t next_id = 1;
+static bool want_jit = true;
+
+void capture_set_jit(bool on)
+{
+    want_jit = on;
+}
+
+/* ---- data-plane thread ---- */
+
+static void run_agent(struct capture_agent *a, struct pkt *const *pkts, unsigned n, uint8_t dir)
+{
+    if (atomic_load_explicit(&a->broken, memory_order_relaxed))
+        return;
+    const struct sbpf_filter *f = a->filter;
+    uint32_t verdicts[PKT_BURST];
+    if (n > PKT_BURST)
+        n = PKT_BURST;
+    if (f->native) {
+        sbpf_native_fn fn = f->native;
+        for (unsigned i = 0; i < n; i++)
+            verdicts[i] = fn(pkts[i]->data, pkts[i]->len, pkts[i]->len);
+    } else {
+        for (unsigned i = 0; i < n; i++)
+            verdicts[i] = sbpf_interp(f->prog, f->n, pkts[i]->data, pkts[i]->len, pkts[i]->len);
+    }
+    unsigned stored = 0;
+    a->seen += n;
+    for (unsigned i = 0; i < n; i++) {
+        if (!verdicts[i])
+            continue;
+        a->matched++;
+        const struct pkt *p = pkts[i];
+        uint32_t caplen = p->len;
+        if (caplen > a->snaplen)
+            caplen = a->snaplen;
+        if (caplen > verdicts[i])
+            caplen = verdicts[i];
+        int rc = capring_put(&a->ring, p->data, caplen, p->len, (uint16_t)a->port_index, dir,
+                             p->ts_ns);
+        if (rc < 0) {
+            atomic_store(&a->broken, true);
+            return;
+        }
+        stored += rc == 0;
+    }
+    __atomic_store_n(&a->ring.hdr->seen, a->seen, __ATOMIC_RELAXED);
+    __atomic_store_n(&a->ring.hdr->matched, a->matched, __ATOMIC_RELAXED);
+    if (stored)
+        capring_publish(&a->ring);
+}
+
+void capture_run(struct capture_agent *const *list, unsigned nagents, struct pkt *const *pkts,
+                 unsigned n, uint8_t dir)
+{
+    for (unsigned i = 0; i < nagents; i++)
+        run_agent(list[i], pkts, n, dir);
+}
+
+/* ---- management thread ---- */
+
+static void unhook(struct dp_config *draft, struct capture_agent *a)
+{
+    if (a->port_index >= draft->nslots)
+        return;
+    struct dp_port *dport = &draft->slots[a->port_index];
+    for (int point = 0; point < 2; point++) {
+        unsigned k = 0;
+        for (unsigned i = 0; i < dport->ncaps[point]; i++)
+            if (dport->caps[point][i] != a)
+                dport->caps[point][k++] = dport->caps[point][i];
+        dport->ncaps[point] = (uint8_t)k;
+    }
+}
+
+static void agent_free(struct capture_agent *a)
+{
+    capring_destroy(&a->ring);
+    sbpf_filter_destroy(a->filter);
+    free(a);
+}
+
+/* Closes every capture for which `match` is true, with one configuration change. */
+static unsigned close_where(bool (*match)(const struct capture_agent *, uint64_t), uint64_t key,
+                            const char *why)
+{
+    struct capture_agent *doomed[MAX_CAPTURES];
+    unsigned n = 0;
+    for (int i = 0; i < MAX_CAPTURES; i++) {
+        if (agents[i] && match(agents[i], key)) {
+            doomed[n++] = agents[i];
+            agents[i] = NULL;
+        }
+    }
+    if (!n)
+        return 0;
+    struct dp_config *draft = dp_config_copy();
+    for (unsigned i = 0; i < n; i++)
+        unhook(draft, doomed[i]);
+    dp_config_commit(draft);
+    for (unsigned i = 0; i < n; i++) {
+        struct capture_agent *a = doomed[i];
+        log_info("capture %llu on %s closed (%s): seen %llu, matched %llu, dropped %llu",
+                 (unsigned long long)a->id, a->port_name, why, (unsigned long long)a->seen,
+                 (unsigned long long)a->matched,
+                 (unsigned long long)__atomic_load_n(&a->ring.hdr->dropped_full,
+                                                     __ATOMIC_RELAXED));
+        agent_free(a);
+    }
+    return n;
+}
+
+static bool by_id(const struct capture_agent *a, uint64_t id)
+{
+    return a->id == id;
+}
+static bool by_conn(const struct capture_agent *a, uint64_t conn)
+{
+    return a->conn_id == conn;
+}
+static bool by_port(const struct capture_agent *a, uint64_t port)
+{
+    return a->port_index == port;
+}
+static bool is_broken(const struct capture_agent *a, uint64_t unused)
+{
+    (void)unused;
+    return atomic_load(&a->broken);
+}
+
+void capture_port_removed(uint32_t port_index)
+{
+    close_where(by_port, port_index, "port removed");
+}
+
+static void on_conn_closed(uint64_t conn_id)
+{
+    close_where(by_conn, conn_id, "client gone");
+}
+RPC_CLOSE_HOOK(capture_close_hook, {on_conn_closed});
+
+static void check_broken(void *arg)
+{
+    (void)arg;
+    close_where(is_broken, 0, "reader wrote an impossible consumer index");
+}
+
+void capture_close_all(void)
+{
+    for (int i = 0; i < MAX_CAPTURES; i++)
+        if (agents[i])
+            close_where(by_id, agents[i]->id, "switch stopping");
+}
+
+static int parse_program(const struct json *prog, struct sbpf_insn **out, unsigned *n, char *err,
+                         size_t errlen)
+{
+    if (!prog || prog->type != JSON_ARRAY || prog->n == 0 || prog->n > SBPF_MAX_INSNS) {
+        snprintf(err, errlen, "program must be an array of 1 to %d instructions", SBPF_MAX_INSNS);
+        return -1;
+    }
+    struct sbpf_insn *insns = calloc(prog->n, sizeof(*insns));
+    if (!insns) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < prog->n; i++) {
+        const struct json *in = prog->items[i];
+        int64_t v[4];
+        static const int64_t max[4] = {0xffff, 0xff, 0xff, 0xffffffffLL};
+        bool ok = in->type == JSON_ARRAY && in->n == 4;
+        for (int f = 0; ok && f < 4; f++)
+            ok = json_as_int(in->items[f], 0, max[f], &v[f]);
+        if (!ok) {
+            snprintf(err, errlen, "instruction %zu: expected [code, jt, jf, k] in range", i);
+            free(insns);
+            return -1;
+        }
+        insns[i] = (struct sbpf_insn){(uint16_t)v[0], (uint8_t)v[1], (uint8_t)v[2], (uint32_t)v[3]};
+    }
+    *out = insns;
+    *n = (unsigned)prog->n;
+    return 0;
+}
+
+static int m_capture_ports(struct rpc_ctx *ctx, const struct json *params)
+{
+    (void)params;
+    const struct dp_config *c = dp_current();
+    jw_obj_begin(ctx->out);
+    jw_key(ctx->out, "ports");
+    jw_arr_begin(ctx->out);
+    for (uint32_t i = 0; i < c->nslots; i++) {
+        struct port *p = c->slots[i].port;
+        if (!p)
+            continue;
+        jw_obj_begin(ctx->out);
+        jw_kstr(ctx->out, "name", p->name);
+        jw_kuint(ctx->out, "index", p->index);
+        jw_kstr(ctx->out, "kind", p->kind->name);
+        jw_kbool(ctx->out, "up", port_is_up(p));
+        jw_obj_end(ctx->out);
+    }
+    jw_arr_end(ctx->out);
+    jw_obj_end(ctx->out);
+    return 0;
+}
+RPC_METHOD(rpc_capture_ports, {"capture.ports", m_capture_ports, 0});
+
+static int m_capture_open(struct rpc_ctx *ctx, const struct json *params)
+{
+    const char *port_name = json_get_str(params, "port", NULL);
+    const char *dir = json_get_str(params, "direction", "inout");
+    const char *text = json_get_str(params, "filter", "");
+    int64_t snaplen = MAX_SNAPLEN, ring_size = CAPRING_DEFAULT_SIZE;
+    if (!port_name)
+        return rpc_fail(ctx, RPC_ERR_PARAMS, "capture.open needs port");
+    struct port *port = ports_find(port_name);
+    if (!port)
+        return rpc_fail(ctx, RPC_ERR_NOT_FOUND, "no such port: %s", port_name);
+    bool on_rx = strcmp(dir, "in") == 0 || strcmp(dir, "inout") == 0;
+    bool on_tx = strcmp(dir, "out") == 0 || strcmp(dir, "inout") == 0;
+    if (!on_rx && !on_tx)
+        return rpc_fail(ctx, RPC_ERR_PARAMS, "direction must be in, out or inout");
+    if (json_get(params, "snaplen") && !json_get_int(params, "snaplen", 1, MAX_SNAPLEN, &snaplen))
+        return rpc_fail(ctx, RPC_ERR_PARAMS, "snaplen must be 1..%d", MAX_SNAPLEN);
+    if (json_get(params, "ring_size") &&
+        !json_get_int(params, "ring_size", CAPRING_MIN_SIZE, CAPRING_MAX_SIZE, &ring_size))
+        return rpc_fail(ctx, RPC_ERR_PARAMS, "ring_size must be %d..%u bytes", CAPRING_MIN_SIZE,
+                        CAPRING_MAX_SIZE);
+    int slot = -1;
+    for (int i = 0; i < MAX_CAPTURES && slot < 0; i++)
+        if (!agents[i])
+            slot = i;
+    if (slot < 0)
+        return rpc_fail(ctx, RPC_ERR_FAILED, "too many captures (at most %d)", MAX_CAPTURES);
+    const struct dp_port *dport = &dp_current()->slots[port->index];
+    if ((on_rx && dport->ncaps[0] >= DP_MAX_CAPTURES_PER_POINT) ||
+        (on_tx && dport->ncaps[1] >= DP_MAX_CAPTURES_PER_POINT))
+        return rpc_fail(ctx, RPC_ERR_FAILED, "too many captures on %s (at most %d)", port_name,
+                        DP_MAX_CAPTURES_PER_POINT);
+
+    struct sbpf_insn *insns;
+    unsigned ninsns;
+    char err[256], note[256] = "";
+    if (parse_program(json_get(params, "program"), &insns, &ninsns, err, sizeof(err)) < 0)
+        return rpc_fail(ctx, RPC_ERR_PARAMS, "filter rejected: %s", err);
+    struct capture_agent *a = calloc(1, sizeof(*a));
+    if (!a) {
+        free(insns);
+        return rpc_fail(ctx, RPC_ERR_INTERNAL, "out of memory");
+    }
+    a->filter = sbpf_filter_create(insns, ninsns, want_jit, err, sizeof(err), note, sizeof(note));
+    free(insns);
+    if (!a->filter) {
+        free(a);
+        return rpc_fail(ctx, RPC_ERR_PARAMS, "filter rejected: %s", err);
+    }
+    if (want_jit && !a->filter->native)
+        log_warn("capture on %s: filter runs in the interpreter: %s", port_name, note);
+    if (capring_create(&a->ring, (uint64_t)ring_size, (uint32_t)snaplen, port->index, err,
+                       sizeof(err)) < 0) {
+        sbpf_filter_destroy(a->filter);
+        free(a);
+        return rpc_fail(ctx, RPC_ERR_FAILED, "cannot create the capture ring: %s", err);
+    }
+    int memfd = dup(a->ring.memfd), efd = dup(a->ring.efd);
+    if (memfd < 0 || efd < 0) {
+        if (memfd >= 0)
+            close(memfd);
+        agent_free(a);
+        return rpc_fail(ctx, RPC_ERR_FAILED, "out of descriptors");
+    }
+    a->id = next_id++;
+    a->conn_id = ctx->conn_id;
+    a->pid = ctx->pid;
+    a->port_index = port->index;
+    snprintf(a->port_name, sizeof(a->port_name), "%s", port->name);
+    snprintf(a->filter_text, sizeof(a->filter_text), "%s", text);
+    a->on_rx = on_rx;
+    a->on_tx = on_tx;
+    a->snaplen = (uint32_t)snaplen;
+    agents[slot] = a;
+
+    struct dp_config *draft = dp_config_copy();
+    struct dp_port *dp_port = &draft->slots[port->index];
+    if (on_rx)
+        dp_port->caps[0][dp_port->ncaps[0]++] = a;
+    if (on_tx)
+        dp_port->caps[1][dp_port->ncaps[1]++] = a;
+    dp_config_commit(draft);
+    mainloop_every(250, check_broken, check_broken);
+
+    ctx->fds[0] = memfd;
+    ctx->fds[1] = efd;
+    ctx->nfds = 2;
+    struct jw *w = ctx->out;
+    jw_obj_begin(w);
+    jw_kuint(w, "id", a->id);
+    jw_kstr(w, "port", a->port_name);
+    jw_kuint(w, "port_index", a->port_index);
+    jw_kuint(w, "snaplen", a->snaplen);
+    jw_kuint(w, "ring_size", a->ring.hdr->data_size);
+    jw_kbool(w, "jit", a->filter->native != NULL);
+    jw_obj_end(w);
+    log_info("capture %llu opened on %s (%s, snaplen %u, ring %llu bytes, %u instructions%s) by "
+             "pid %d",
+             (unsigned long long)a->id, a->port_name, dir, a->snaplen,
+             (unsigned long long)a->ring.hdr->data_size, ninsns,
+             a->filter->native ? ", compiled" : "", (int)a->pid);
+    return 0;
+}
+RPC_METHOD(rpc_capture_open, {"capture.open", m_capture_open, RPC_F_CAPTURE});
+
+static void write_agent(struct jw *w, const struct capture_agent *a)
+{
+    jw_obj_begin(w);
+    jw_kuint(w, "id", a->id);
+    jw_kstr(w, "port", a->port_name);
+    jw_kstr(w, "direction", a->on_rx && a->on_tx ? "inout" : a->on_rx ? "in" : "out");
+    jw_kuint(w, "snaplen", a->snaplen);
+    jw_kuint(w, "ring_size", a->ring.hdr->data_size);
+    jw_kint(w, "pid", a->pid);
+    jw_kstr(w, "filter", a->filter_text);
+    jw_kuint(w, "instructions", a->filter->n);
+    jw_kbool(w, "jit", a->filter->native != NULL);
+    jw_kuint(w, "seen", __atomic_load_n(&a->ring.hdr->seen, __ATOMIC_RELAXED));
+    jw_kuint(w, "matched", __atomic_load_n(&a->ring.hdr->matched, __ATOMIC_RELAXED));
+    jw_kuint(w, "dropped", __atomic_load_n(&a->ring.hdr->dropped_full, __ATOMIC_RELAXED));
+    jw_obj_end(w);
+}
+
+static int m_capture_list(struct rpc_ctx *ctx, const struct json *params)
+{
+    (void)params;
+    jw_obj_begin(ctx->out);
+    jw_key(ctx->out, "captures");
+    jw_arr_begin(ctx->out);
+    for (int i = 0; i < MAX_CAPTURES; i++)
+        if (agents[i])
+            write_agent(ctx->out, agents[i]);
+    jw_arr_end(ctx->out);
+    jw_obj_end(ctx->out);
+    return 0;
+}
+RPC_METHOD(rpc_capture_list, {"capture.list", m_capture_list, 0});
+
+static int m_capture_close(struct rpc_ctx *ctx, const struct json *params)
+{
+    int64_t id;
+    if (!json_get_int(params, "id", 1, INT64_MAX, &id))
+        return rpc_fail(ctx, RPC_ERR_PARAMS, "capture.close needs id");
+    struct capture_agent *a = NULL;
+    for (int i = 0; i < MAX_CAPTURES && !a; i++)
+        if (agents[i] && agents[i]->id == (uint64_t)id)
+            a = agents[i];
+    if (!a)
+        return rpc_fail(ctx, RPC_ERR_NOT_FOUND, "no such capture: %lld", (long long)id);
+    if (a->conn_id != ctx->conn_id && ctx->uid != 0)
+        return rpc_fail(ctx, RPC_ERR_PERM, "capture %lld belongs to another client", (long long)id);
+    jw_obj_begin(ctx->out);
+    jw_kuint(ctx->out, "seen", __atomic_load_n(&a->ring.hdr->seen, __ATOMIC_RELAXED));
+    jw_kuint(ctx->out, "matched", __atomic_load_n(&a->ring.hdr->matched, __ATOMIC_RELAXED));
+    jw_kuint(ctx->out, "dropped", __atomic_load_n(&a->ring.hdr->dropped_full, __ATOMIC_RELAXED));
+    jw_obj_end(ctx->out);
+    close_where(by_id, (uint64_t)id, "closed by the client");
+    return 0;
+}
+RPC_METHOD(rpc_capture_close, {"capture.close", m_capture_close, RPC_F_CAPTURE});

@@ -1,0 +1,24 @@
+/* capture.h - capture agents: one per open capture, hooked on a port's receive and/or
+ * transmit point; each filters a burst and copies matches into its ring. */
+#ifndef SLUICE_CAPTURE_H
+#define SLUICE_CAPTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "packet.h"
+
+struct capture_agent;
+
+/* Data-plane thread: runs each agent on the burst (dir is CAPDIR_IN or CAPDIR_OUT). */
+void capture_run(struct capture_agent *const *agents, unsigned nagents, struct pkt *const *pkts,
+                 unsigned n, uint8_t dir);
+
+/* Management thread: closes every capture on a port that is going away. */
+void capture_port_removed(uint32_t port_index);
+
+/* Management thread: at exit, and whether filters are compiled to native code. */
+void capture_close_all(void);
+void capture_set_jit(bool on);
+
+#endif

@@ -1,0 +1,259 @@
+/* l2switch.c - the `normal` action: MAC learning per VLAN, access and trunk ports, flooding of
+ * unknown unicast and group traffic. Frames are retagged only when an output needs it. */
+#include "l2switch.h"
+
+#include <stdlib.h>
+#include <time.h>
+
+#include "l2switch_dp.h"
+#include "log.h"
+#include "mactable.h"
+#include "offload.h"
+
+static struct mactable *fdb; /* owned by the data-plane thread */
+static uint32_t fdb_aging = MACTABLE_DEFAULT_AGING;
+static uint32_t fdb_max = MACTABLE_DEFAULT_MAX;
+
+void l2_configure(uint32_t aging_s, uint32_t max_entries)
+{
+    fdb_aging = aging_s;
+    fdb_max = max_entries;
+}
+
+int l2_init(void)
+{
+    fdb = mactable_create(fdb_max, fdb_aging);
+    return fdb ? 0 : -1;
+}
+
+void l2_expire(const struct dp_config *cfg, uint32_t now_s)
+{
+    (void)cfg;
+    mactable_expire(fdb, now_s);
+}
+
+/* VLAN a frame belongs to on its input port: 0 for none, -1 if the port does not admit it. */
+static int ingress_vlan(const struct port *in, const struct eth_info *ei)
+{
+    uint16_t vid = ei->tagged ? vlan_vid(ei->tci) : 0;
+    if (in->tag)
+        return vid == 0 ? in->tag : -1;
+    if (in->trunk)
+        return port_trunk_allows(in, vid) ? vid : -1;
+    return vid;
+}
+
+/* How the frame must leave port q: 0 untagged, a VLAN id to tag, -1 not at all. */
+static int egress_vlan(const struct port *q, int vlan)
+{
+    if (q->tag)
+        return vlan == q->tag ? 0 : -1;
+    if (q->trunk)
+        return port_trunk_allows(q, (uint16_t)vlan) ? vlan : -1;
+    return vlan;
+}
+
+struct variants {
+    struct pkt *orig;
+    struct eth_info ei;
+    struct pkt *made[2]; /* [0] untagged, [1] tagged with the frame's VLAN */
+};
+
+/* The packet as port q must see it, with a reference taken for the output queue. */
+static struct pkt *variant_for(struct variants *v, int want)
+{
+    bool tagged = v->ei.tagged;
+    if ((want == 0 && !tagged) || (want != 0 && tagged && vlan_vid(v->ei.tci) == want)) {
+        v->orig->refcnt++;
+        return v->orig;
+    }
+    int slot = want ? 1 : 0;
+    if (!v->made[slot]) {
+        struct pkt *c = pkt_clone(v->orig);
+        if (!c)
+            return NULL;
+        if (tagged) {
+            eth_pop_vlan(&c->data, &c->len);
+            offload_shift(&c->off, -VLAN_HDR_LEN);
+        }
+        if (want) {
+            uint16_t pcp_dei = tagged ? (v->ei.tci & 0xf000) : 0;
+            eth_push_vlan(&c->data, &c->len, pkt_headroom(c), ETHTYPE_VLAN,
+                          (uint16_t)(pcp_dei | (uint16_t)want));
+            offload_shift(&c->off, VLAN_HDR_LEN);
+        }
+        v->made[slot] = c;
+    }
+    v->made[slot]->refcnt++;
+    return v->made[slot];
+}
+
+static void release_variants(struct variants *v)
+{
+    for (int i = 0; i < 2; i++)
+        if (v->made[i])
+            pkt_free(v->made[i]);
+}
+
+static bool output_to(const struct dp_config *cfg, struct variants *v, uint32_t q, int vlan)
+{
+    struct port *qp = cfg->slots[q].port;
+    int want = egress_vlan(qp, vlan);
+    if (want < 0)
+        return false;
+    struct pkt *out = variant_for(v, want);
+    if (!out) {
+        qp->stats.tx_drops[DROP_NO_BUFFER]++;
+        return true;
+    }
+    dp_output(cfg, q, out);
+    return true;
+}
+
+static void flood(const struct dp_config *cfg, struct variants *v, int vlan, bool include_input)
+{
+    uint32_t in = v->orig->in_port;
+    bool any = false;
+    for (uint32_t q = 0; q < cfg->nslots; q++) {
+        if (!cfg->slots[q].port || (q == in && !include_input))
+            continue;
+        any |= output_to(cfg, v, q, vlan);
+    }
+    if (!any)
+        dp_drop_rx(cfg, v->orig, DROP_NO_OUTPUT);
+}
+
+void l2_normal(const struct dp_config *cfg, struct pkt *p, uint32_t now_s)
+{
+    struct variants v = {.orig = p};
+    if (!eth_parse(p->data, p->len, &v.ei)) {
+        dp_drop_rx(cfg, p, DROP_MALFORMED);
+        return;
+    }
+    const struct port *in = cfg->slots[p->in_port].port;
+    int vlan = ingress_vlan(in, &v.ei);
+    if (vlan < 0) {
+        dp_drop_rx(cfg, p, DROP_VLAN);
+        return;
+    }
+    if (!eth_is_multicast(v.ei.src))
+        mactable_learn(fdb, v.ei.src, (uint16_t)vlan, p->in_port, now_s);
+    uint32_t q;
+    if (!eth_is_multicast(v.ei.dst) && mactable_lookup(fdb, v.ei.dst, (uint16_t)vlan, now_s, &q) &&
+        q < cfg->nslots && cfg->slots[q].port) {
+        if (q == p->in_port || !output_to(cfg, &v, q, vlan))
+            dp_drop_rx(cfg, p, DROP_NO_OUTPUT);
+    } else {
+        flood(cfg, &v, vlan, false);
+    }
+    release_variants(&v);
+}
+
+void l2_flood(const struct dp_config *cfg, struct pkt *p, bool include_input)
+{
+    struct variants v = {.orig = p};
+    if (!eth_parse(p->data, p->len, &v.ei)) {
+        dp_drop_rx(cfg, p, DROP_MALFORMED);
+        return;
+    }
+    int vlan = ingress_vlan(cfg->slots[p->in_port].port, &v.ei);
+    flood(cfg, &v, vlan < 0 ? 0 : vlan, include_input);
+    release_variants(&v);
+}
+
+void l2_process_burst(const struct dp_config *cfg, struct pkt **pkts, unsigned n, uint32_t now_s)
+{
+    for (unsigned i = 0; i < n; i++)
+        l2_normal(cfg, pkts[i], now_s);
+}
+
+/* ---- management-thread entry points, run on the data-plane thread through dp_call ---- */
+
+struct static_req {
+    const uint8_t *mac;
+    uint16_t vlan;
+    uint32_t port;
+    int rc;
+};
+
+static void add_static_dp(void *arg)
+{
+    struct static_req *r = arg;
+    r->rc = mactable_add_static(fdb, r->mac, r->vlan, r->port);
+}
+
+int l2_fdb_add_static(const uint8_t mac[ETH_ADDR_LEN], uint16_t vlan, uint32_t port_index)
+{
+    struct static_req r = {mac, vlan, port_index, 0};
+    dp_call(add_static_dp, &r);
+    return r.rc;
+}
+
+struct flush_req {
+    uint32_t port;
+    bool include_static;
+    unsigned removed;
+};
+
+static void flush_dp(void *arg)
+{
+    struct flush_req *r = arg;
+    r->removed = mactable_flush(fdb, r->port, r->include_static);
+}
+
+unsigned l2_fdb_flush(uint32_t port_index, bool include_static)
+{
+    struct flush_req r = {port_index, include_static, 0};
+    dp_call(flush_dp, &r);
+    return r.removed;
+}
+
+void l2_fdb_del_port(uint32_t port_index)
+{
+    l2_fdb_flush(port_index, true);
+}
+
+struct dump_req {
+    struct mac_entry_info *entries;
+    unsigned n, cap;
+    uint32_t now;
+};
+
+static void dump_cb(const struct mac_entry_info *e, void *arg)
+{
+    struct dump_req *r = arg;
+    if (r->n < r->cap)
+        r->entries[r->n++] = *e;
+}
+
+static void dump_dp(void *arg)
+{
+    struct dump_req *r = arg;
+    r->cap = mactable_count(fdb);
+    r->entries = malloc((r->cap ? r->cap : 1) * sizeof(*r->entries));
+    if (!r->entries)
+        r->cap = 0;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    r->now = (uint32_t)ts.tv_sec;
+    mactable_foreach(fdb, r->now, dump_cb, r);
+}
+
+struct mac_entry_info *l2_fdb_dump(unsigned *n)
+{
+    struct dump_req r = {0};
+    dp_call(dump_dp, &r);
+    *n = r.n;
+    return r.entries;
+}
+
+static void aging_dp(void *arg)
+{
+    mactable_set_aging(fdb, *(uint32_t *)arg);
+}
+
+void l2_set_aging(uint32_t aging_s)
+{
+    fdb_aging = aging_s;
+    dp_call(aging_dp, &aging_s);
+}

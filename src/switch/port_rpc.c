@@ -1,0 +1,285 @@
+/* port_rpc.c - control methods for ports and the MAC table (port.add, port.del, port.list,
+ * fdb.show, fdb.flush) and the `ports` section of the stored configuration. */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture.h"
+#include "control.h"
+#include "dataplane.h"
+#include "l2switch.h"
+#include "ports.h"
+
+static uint64_t rd(const uint64_t *v)
+{
+    return __atomic_load_n(v, __ATOMIC_RELAXED);
+}
+
+static int args_from_json(const struct json *opts, struct port_args *a, bool allow_internal,
+                          char *err, size_t errlen)
+{
+    memset(a, 0, sizeof(*a));
+    if (!opts)
+        return 0;
+    if (opts->type != JSON_OBJECT) {
+        snprintf(err, errlen, "options must be an object of strings");
+        return -1;
+    }
+    for (size_t i = 0; i < opts->n; i++) {
+        const struct json *v = opts->items[i];
+        char num[32];
+        const char *val = NULL;
+        if (v->type == JSON_STRING) {
+            val = v->str;
+        } else if (v->type == JSON_NUMBER) {
+            snprintf(num, sizeof(num), "%.0f", v->num);
+            val = num;
+        }
+        if (!val) {
+            snprintf(err, errlen, "option %s: expected a string", opts->keys[i]);
+            return -1;
+        }
+        if (!allow_internal && opts->keys[i][0] == '_') {
+            snprintf(err, errlen, "unknown option %s", opts->keys[i]);
+            return -1;
+        }
+        if (port_args_set(a, opts->keys[i], val) < 0) {
+            snprintf(err, errlen, "option %s is too long or there are too many", opts->keys[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int add_port(const char *name, const char *type, const struct json *opts,
+                    bool allow_internal, char *err, size_t errlen)
+{
+    struct port_args args;
+    if (args_from_json(opts, &args, allow_internal, err, errlen) < 0)
+        return -1;
+    struct dp_config *draft = dp_config_copy();
+    if (!port_create(draft, name, type, &args, err, errlen)) {
+        dp_config_free(draft);
+        return -1;
+    }
+    dp_config_commit(draft);
+    return 0;
+}
+
+static int m_port_add(struct rpc_ctx *ctx, const struct json *params)
+{
+    const char *name = json_get_str(params, "name", NULL);
+    const char *type = json_get_str(params, "type", NULL);
+    if (!name || !type)
+        return rpc_fail(ctx, RPC_ERR_PARAMS, "port.add needs name and type");
+    if (ports_find(name))
+        return rpc_fail(ctx, RPC_ERR_EXISTS, "port exists: %s", name);
+    if (add_port(name, type, json_get(params, "options"), false, ctx->err, sizeof(ctx->err)) < 0)
+        return rpc_fail(ctx, RPC_ERR_FAILED, "%s", ctx->err);
+    config_save();
+    jw_obj_begin(ctx->out);
+    jw_kstr(ctx->out, "name", name);
+    jw_kuint(ctx->out, "index", ports_find(name)->index);
+    jw_obj_end(ctx->out);
+    return 0;
+}
+RPC_METHOD(rpc_port_add, {"port.add", m_port_add, RPC_F_CONFIG});
+
+static int m_port_del(struct rpc_ctx *ctx, const struct json *params)
+{
+    const char *name = json_get_str(params, "name", NULL);
+    if (!name)
+        return rpc_fail(ctx, RPC_ERR_PARAMS, "port.del needs name");
+    struct port *p = ports_find(name);
+    if (!p)
+        return rpc_fail(ctx, RPC_ERR_NOT_FOUND, "no such port: %s", name);
+    if (p->args.n && port_arg(&p->args, "_vnic"))
+        return rpc_fail(ctx, RPC_ERR_FAILED, "%s belongs to a virtual NIC: use vnic-del", name);
+    uint32_t index = p->index;
+    capture_port_removed(index);
+    struct dp_config *draft = dp_config_copy();
+    if (port_remove(draft, name, ctx->err, sizeof(ctx->err)) < 0) {
+        dp_config_free(draft);
+        return rpc_fail(ctx, RPC_ERR_FAILED, "%s", ctx->err);
+    }
+    dp_config_commit(draft);
+    l2_fdb_del_port(index);
+    config_save();
+    jw_obj_begin(ctx->out);
+    jw_kstr(ctx->out, "removed", name);
+    jw_obj_end(ctx->out);
+    return 0;
+}
+RPC_METHOD(rpc_port_del, {"port.del", m_port_del, RPC_F_CONFIG});
+
+bool port_is_up(struct port *p)
+{
+    if (__atomic_load_n(&p->failed, __ATOMIC_RELAXED))
+        return false;
+    return p->kind->link_up ? p->kind->link_up(p) : true;
+}
+
+static void write_stats(struct jw *w, const struct port_stats *s)
+{
+    jw_kuint(w, "rx_packets", rd(&s->rx_packets));
+    jw_kuint(w, "rx_bytes", rd(&s->rx_bytes));
+    jw_kuint(w, "tx_packets", rd(&s->tx_packets));
+    jw_kuint(w, "tx_bytes", rd(&s->tx_bytes));
+    jw_key(w, "rx_drops");
+    jw_obj_begin(w);
+    for (int r = 0; r < DROP_MAX; r++)
+        jw_kuint(w, drop_reason_names[r], rd(&s->rx_drops[r]));
+    jw_obj_end(w);
+    jw_key(w, "tx_drops");
+    jw_obj_begin(w);
+    for (int r = 0; r < DROP_MAX; r++)
+        jw_kuint(w, drop_reason_names[r], rd(&s->tx_drops[r]));
+    jw_obj_end(w);
+}
+
+static void write_vlan(struct jw *w, const struct port *p)
+{
+    if (p->tag)
+        jw_kuint(w, "tag", p->tag);
+    if (p->trunk) {
+        jw_key(w, "trunks");
+        jw_arr_begin(w);
+        for (unsigned v = 0; v < 4096; v++)
+            if (port_trunk_allows(p, (uint16_t)v))
+                jw_uint(w, v);
+        jw_arr_end(w);
+    }
+}
+
+static void write_options(struct jw *w, const struct port *p)
+{
+    jw_key(w, "options");
+    jw_obj_begin(w);
+    for (unsigned i = 0; i < p->args.n; i++)
+        if (p->args.key[i][0] != '_')
+            jw_kstr(w, p->args.key[i], p->args.val[i]);
+    jw_obj_end(w);
+}
+
+static int m_port_list(struct rpc_ctx *ctx, const struct json *params)
+{
+    const char *only = json_get_str(params, "name", NULL);
+    if (only && !ports_find(only))
+        return rpc_fail(ctx, RPC_ERR_NOT_FOUND, "no such port: %s", only);
+    const struct dp_config *c = dp_current();
+    struct jw *w = ctx->out;
+    jw_obj_begin(w);
+    jw_key(w, "ports");
+    jw_arr_begin(w);
+    for (uint32_t i = 0; i < c->nslots; i++) {
+        struct port *p = c->slots[i].port;
+        if (!p || (only && strcmp(only, p->name) != 0))
+            continue;
+        jw_obj_begin(w);
+        jw_kstr(w, "name", p->name);
+        jw_kuint(w, "index", p->index);
+        jw_kstr(w, "type", p->kind->name);
+        jw_kbool(w, "up", port_is_up(p));
+        write_vlan(w, p);
+        write_options(w, p);
+        if (p->kind->describe)
+            p->kind->describe(p, w);
+        jw_kuint(w, "captures", c->slots[i].ncaps[0] + c->slots[i].ncaps[1]);
+        jw_key(w, "stats");
+        jw_obj_begin(w);
+        write_stats(w, &p->stats);
+        jw_obj_end(w);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_obj_end(w);
+    return 0;
+}
+RPC_METHOD(rpc_port_list, {"port.list", m_port_list, 0});
+
+static int m_fdb_show(struct rpc_ctx *ctx, const struct json *params)
+{
+    (void)params;
+    unsigned n;
+    struct mac_entry_info *e = l2_fdb_dump(&n);
+    struct jw *w = ctx->out;
+    jw_obj_begin(w);
+    jw_key(w, "entries");
+    jw_arr_begin(w);
+    for (unsigned i = 0; i < n; i++) {
+        char mac[18];
+        struct port *p = ports_by_index(e[i].port);
+        jw_obj_begin(w);
+        jw_kstr(w, "port", p ? p->name : "?");
+        jw_kuint(w, "port_index", e[i].port);
+        jw_kuint(w, "vlan", e[i].vlan);
+        jw_kstr(w, "mac", eth_addr_format(e[i].mac, mac));
+        jw_kuint(w, "age", e[i].age_s);
+        jw_kbool(w, "static", e[i].is_static);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_obj_end(w);
+    free(e);
+    return 0;
+}
+RPC_METHOD(rpc_fdb_show, {"fdb.show", m_fdb_show, 0});
+
+static int m_fdb_flush(struct rpc_ctx *ctx, const struct json *params)
+{
+    const char *name = json_get_str(params, "port", NULL);
+    uint32_t index = UINT32_MAX;
+    if (name) {
+        struct port *p = ports_find(name);
+        if (!p)
+            return rpc_fail(ctx, RPC_ERR_NOT_FOUND, "no such port: %s", name);
+        index = p->index;
+    }
+    unsigned n = l2_fdb_flush(index, false);
+    jw_obj_begin(ctx->out);
+    jw_kuint(ctx->out, "flushed", n);
+    jw_obj_end(ctx->out);
+    return 0;
+}
+RPC_METHOD(rpc_fdb_flush, {"fdb.flush", m_fdb_flush, RPC_F_CONFIG});
+
+/* ---- stored configuration: the ports a user added (not those owned by other features) ---- */
+
+static void ports_save(struct jw *w)
+{
+    const struct dp_config *c = dp_current();
+    jw_arr_begin(w);
+    for (uint32_t i = 0; i < c->nslots; i++) {
+        struct port *p = c->slots[i].port;
+        if (!p || port_arg(&p->args, "_vnic"))
+            continue;
+        jw_obj_begin(w);
+        jw_kstr(w, "name", p->name);
+        jw_kstr(w, "type", p->kind->name);
+        write_options(w, p);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+}
+
+static int ports_restore(const struct json *v, char *err, size_t errlen)
+{
+    if (v->type != JSON_ARRAY) {
+        snprintf(err, errlen, "expected an array");
+        return -1;
+    }
+    int failures = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        const char *name = json_get_str(v->items[i], "name", NULL);
+        const char *type = json_get_str(v->items[i], "type", NULL);
+        char perr[512];
+        if (!name || !type ||
+            add_port(name, type, json_get(v->items[i], "options"), false, perr, sizeof(perr)) < 0) {
+            snprintf(err, errlen, "port %s: %s", name ? name : "?", name && type ? perr : "bad entry");
+            failures++;
+        }
+    }
+    return failures ? -1 : 0;
+}
+CONFIG_SECTION(cfg_ports, {"ports", ports_save, ports_restore, 0});
