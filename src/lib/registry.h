@@ -3,9 +3,9 @@
 #ifndef SLUICE_REGISTRY_H
 #define SLUICE_REGISTRY_H
 
-#define SLUICE_REGISTER(section, type, ident, ...)                                                 \
+#define SLUICE_REGISTER(sect, type, ident, ...)                                                    \
     static const type ident = __VA_ARGS__;                                                         \
-    static const type *const ident##_entry __attribute__((used, section(#section))) = &ident
+    static const type *const ident##_entry __attribute__((used, section(#sect))) = &ident
 
 #define SLUICE_FOREACH(section, type, it)                                                          \
     extern const type *const __start_##section[] __attribute__((weak));                           \

@@ -26,7 +26,6 @@ struct memif_sring {
     /* S2M: the tail last published; slots in [published, next) are lent to the switch. */
     uint16_t published;
     int eventfd;
-    bool armed; /* S2M: interrupts requested from the client (MASK_INT clear) */
 };
 
 /* A connection once the handshake completed: immutable but for ring positions, which only
@@ -39,12 +38,17 @@ struct memif_dpconn {
     unsigned ns2m, nm2s;
     uint32_t max_buffer;
     uint32_t in_port;
-    unsigned rx_ring; /* where the next receive starts, to share the burst among rings */
+    unsigned rx_ring;     /* where the next receive starts, to share the burst among rings */
+    bool armed;           /* the S2M rings ask for signals (MASK_INT clear) */
+    uint32_t empty_polls; /* receive calls in a row that found nothing */
     /* Set by the data plane when the peer breaks the protocol; the management thread then
      * disconnects. notify_fd (an eventfd) wakes it. */
     atomic_int broken;
     enum memif_err broken_err;
     int notify_fd;
+    /* Edge-triggered epoll set of the S2M eventfds (the port's poll fd), or -1. Draining it,
+     * rather than reading the peer's eventfds, cannot block whatever the peer does to them. */
+    int epfd;
     struct pkt lent[PKT_BURST];
 };
 
@@ -58,5 +62,58 @@ unsigned memif_dp_rx(struct memif_dpconn *c, struct pkt **pkts, unsigned max, st
  * client once if it asked for interrupts. Returns how many were taken. */
 unsigned memif_dp_tx(struct memif_dpconn *c, struct pkt **pkts, unsigned n,
                      struct port_stats *stats);
+
+/* The management thread's side (port_memif.c, port_memif_cc.c). */
+struct memif_listener;
+struct memif_cc;
+
+/* One memif port: an interface id on a listening socket, and at most one client. */
+struct memif_port {
+    struct port *port;
+    struct memif_listener *listener;
+    struct memif_port *next_on_listener;
+    uint32_t id;
+    char secret[MEMIF_SECRET_LEN + 1];
+    struct memif_limits limits;
+    int epfd;                            /* the port's poll fd */
+    int notify_fd;                       /* the data plane signals a protocol violation here */
+    struct memif_cc *cc;                 /* the client, connecting or connected, or NULL */
+    _Atomic(struct memif_dpconn *) conn; /* what the data plane uses; NULL when down */
+    char remote_name[MEMIF_NAME_LEN + 1];
+    char last_error[128];
+    uint64_t connects, disconnects;
+    uint64_t errors[MEMIF_E_MAX];
+};
+
+struct memif_listener {
+    struct memif_listener *next;
+    char path[108];
+    int fd;
+    struct memif_port *ports;
+    struct memif_cc *ccs;         /* every control connection, bound or not */
+    unsigned unbound;             /* connections that have not said which interface yet */
+    uint64_t errors[MEMIF_E_MAX]; /* refusals before a connection named an interface */
+};
+
+/* Entry points the main loop calls (also used directly by tests). */
+void memif_listener_on_accept(void *listener, uint32_t events);
+void memif_cc_on_readable(void *cc, uint32_t events);
+void memif_port_on_notify(void *mp, uint32_t events);
+/* Ends a port's connection, telling the client why (NULL: no message). Main thread. */
+void memif_port_disconnect(struct memif_port *mp, const char *why);
+struct memif_port *memif_listener_find(struct memif_listener *l, uint32_t id);
+/* Takes a new control connection (accepted socket) and sends the hello. */
+void memif_listener_accept_fd(struct memif_listener *l, int fd);
+/* Closes every control connection of a listener that is going away. */
+void memif_listener_close_all(struct memif_listener *l);
+/* The number of live control connections on a listener (for tests). */
+unsigned memif_listener_connections(const struct memif_listener *l);
+
+/* The port kind's operations. */
+int memif_port_open(struct port *p, char *err, size_t errlen);
+unsigned memif_port_rx(struct port *p, struct pkt **pkts, unsigned max, struct pkt_pool *pool);
+unsigned memif_port_tx(struct port *p, struct pkt **pkts, unsigned n);
+bool memif_port_link_up(struct port *p);
+void memif_port_close(struct port *p);
 
 #endif

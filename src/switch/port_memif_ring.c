@@ -3,6 +3,7 @@
 #include "port_memif.h"
 
 #include <string.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 /* head and tail live in memory the peer writes concurrently: every access is atomic, and a
@@ -42,9 +43,10 @@ void memif_dpconn_start(struct memif_dpconn *c)
     for (unsigned i = 0; i < c->ns2m; i++) {
         struct memif_sring *r = &c->s2m[i];
         r->next = r->published = 0;
-        r->armed = true;
         __atomic_store_n(&r->ring->flags, 0, __ATOMIC_RELAXED);
     }
+    c->armed = true;
+    c->empty_polls = 0;
     for (unsigned i = 0; i < c->nm2s; i++) {
         struct memif_sring *r = &c->m2s[i];
         r->next = r->published = 0;
@@ -53,34 +55,36 @@ void memif_dpconn_start(struct memif_dpconn *c)
     atomic_store(&c->broken, 0);
 }
 
-/* A receive ring is either polled (MASK_INT set: the client need not signal) or armed
- * (MASK_INT clear: the client signals its eventfd after posting). A call made while armed
- * answers a signal, so it drains the eventfd first. Arming reads the head once more after
- * clearing the flag: a packet posted while the flag changed might carry no signal. */
-static void rx_drain(struct memif_sring *r)
+/* The client signals a ring's eventfd after posting only while the ring's MASK_INT flag is
+ * clear. The flags stay set while the data plane polls the port, and are cleared ("armed")
+ * after MEMIF_ARM_AFTER_EMPTY empty polls in a row, before the data plane gives up polling
+ * the port (after 256) and waits in epoll. Arming reads the heads once more after clearing
+ * the flags: a packet posted while they changed may come without a signal. The poll fd is
+ * an edge-triggered epoll set, drained when arming and every MEMIF_DRAIN_EVERY empty polls,
+ * so it is quiet when the data plane goes to sleep unless a new signal came. */
+#define MEMIF_ARM_AFTER_EMPTY 32
+#define MEMIF_DRAIN_EVERY 16
+
+static void set_rx_flags(struct memif_dpconn *c, uint16_t flags)
 {
-    uint64_t count;
-    ssize_t n = read(r->eventfd, &count, sizeof(count));
-    (void)n;
+    for (unsigned i = 0; i < c->ns2m; i++)
+        __atomic_store_n(&c->s2m[i].ring->flags, flags, __ATOMIC_RELAXED);
 }
 
-static void rx_disarm(struct memif_sring *r)
+static void drain_signals(struct memif_dpconn *c)
 {
-    if (r->armed) {
-        __atomic_store_n(&r->ring->flags, MEMIF_RING_FLAG_MASK_INT, __ATOMIC_RELAXED);
-        r->armed = false;
+    if (c->epfd >= 0) {
+        struct epoll_event evs[MEMIF_MAX_RINGS];
+        epoll_wait(c->epfd, evs, MEMIF_MAX_RINGS, 0);
     }
 }
 
-/* Returns true if the ring turned out not to be empty after arming. */
-static bool rx_arm(struct memif_sring *r)
+static bool any_pending(struct memif_dpconn *c)
 {
-    if (r->armed)
-        return false;
-    __atomic_store_n(&r->ring->flags, 0, __ATOMIC_RELAXED);
-    r->armed = true;
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    return load_acquire16(&r->ring->head) != r->next;
+    for (unsigned i = 0; i < c->ns2m; i++)
+        if (load_acquire16(&c->s2m[i].ring->head) != c->s2m[i].next)
+            return true;
+    return false;
 }
 
 /* Copies a chain of descriptors starting at r->next into one pool packet. Returns the
@@ -152,66 +156,52 @@ static unsigned rx_ring(struct memif_dpconn *c, struct memif_sring *r, struct pk
                         struct port_stats *stats, enum memif_err *err)
 {
     rx_release(r);
-    if (r->armed)
-        rx_drain(r);
     unsigned count = 0;
-    for (;;) {
-        int avail = memif_ring_pending(load_acquire16(&r->ring->head), r->next, r->size);
-        if (avail < 0) {
-            *err = MEMIF_E_RING_COUNT;
-            return count;
-        }
-        while (avail > 0 && count < max) {
-            struct memif_desc d;
-            read_desc(r, r->next, &d);
-            if (d.flags & MEMIF_DESC_FLAG_NEXT) {
-                int used = 0;
-                struct pkt *p = rx_chain(c, r, avail, pool, stats, err, &used);
-                if (*err != MEMIF_OK)
-                    return count;
-                r->next = (uint16_t)(r->next + used);
-                avail -= used;
-                if (p)
-                    pkts[count++] = p;
-                continue;
-            }
-            uint8_t *data;
-            enum memif_err e =
-                memif_desc_resolve(&d, c->regions, c->nregions, c->max_buffer, &data);
-            if (e != MEMIF_OK) {
-                *err = e;
-                return count;
-            }
-            struct pkt *p = &lent[count];
-            p->data = data;
-            p->buf = data;
-            p->buf_size = d.length;
-            p->len = d.length;
-            p->pool = NULL;
-            p->refcnt = 1;
-            p->in_port = c->in_port;
-            p->ts_ns = 0;
-            memset(&p->off, 0, sizeof(p->off));
-            pkts[count++] = p;
-            r->next++;
-            avail--;
-        }
-        if (count == max) {
-            rx_disarm(r);
-            return count;
-        }
-        if (!rx_arm(r))
-            return count;
+    int avail = memif_ring_pending(load_acquire16(&r->ring->head), r->next, r->size);
+    if (avail < 0) {
+        *err = MEMIF_E_RING_COUNT;
+        return count;
     }
+    while (avail > 0 && count < max) {
+        struct memif_desc d;
+        read_desc(r, r->next, &d);
+        if (d.flags & MEMIF_DESC_FLAG_NEXT) {
+            int used = 0;
+            struct pkt *p = rx_chain(c, r, avail, pool, stats, err, &used);
+            if (*err != MEMIF_OK)
+                return count;
+            r->next = (uint16_t)(r->next + used);
+            avail -= used;
+            if (p)
+                pkts[count++] = p;
+            continue;
+        }
+        uint8_t *data;
+        enum memif_err e = memif_desc_resolve(&d, c->regions, c->nregions, c->max_buffer, &data);
+        if (e != MEMIF_OK) {
+            *err = e;
+            return count;
+        }
+        struct pkt *p = &lent[count];
+        p->data = data;
+        p->buf = data;
+        p->buf_size = d.length;
+        p->len = d.length;
+        p->pool = NULL;
+        p->refcnt = 1;
+        p->in_port = c->in_port;
+        p->ts_ns = 0;
+        memset(&p->off, 0, sizeof(p->off));
+        pkts[count++] = p;
+        r->next++;
+        avail--;
+    }
+    return count;
 }
 
-unsigned memif_dp_rx(struct memif_dpconn *c, struct pkt **pkts, unsigned max, struct pkt_pool *pool,
-                     struct port_stats *stats)
+static unsigned rx_gather(struct memif_dpconn *c, struct pkt **pkts, unsigned max,
+                          struct pkt_pool *pool, struct port_stats *stats)
 {
-    if (atomic_load_explicit(&c->broken, memory_order_relaxed))
-        return 0;
-    if (max > PKT_BURST)
-        max = PKT_BURST;
     unsigned total = 0;
     unsigned start = c->rx_ring;
     for (unsigned k = 0; k < c->ns2m; k++) {
@@ -230,6 +220,36 @@ unsigned memif_dp_rx(struct memif_dpconn *c, struct pkt **pkts, unsigned max, st
         }
     }
     c->rx_ring = (start + 1) % c->ns2m;
+    return total;
+}
+
+unsigned memif_dp_rx(struct memif_dpconn *c, struct pkt **pkts, unsigned max, struct pkt_pool *pool,
+                     struct port_stats *stats)
+{
+    if (atomic_load_explicit(&c->broken, memory_order_relaxed))
+        return 0;
+    if (max > PKT_BURST)
+        max = PKT_BURST;
+    unsigned total = rx_gather(c, pkts, max, pool, stats);
+    if (total) {
+        c->empty_polls = 0;
+        if (c->armed) {
+            set_rx_flags(c, MEMIF_RING_FLAG_MASK_INT);
+            c->armed = false;
+        }
+        return total;
+    }
+    c->empty_polls++;
+    if (!c->armed && c->empty_polls >= MEMIF_ARM_AFTER_EMPTY) {
+        set_rx_flags(c, 0);
+        c->armed = true;
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        drain_signals(c);
+        if (any_pending(c) && !atomic_load_explicit(&c->broken, memory_order_relaxed))
+            total = rx_gather(c, pkts, max, pool, stats);
+    } else if (c->empty_polls % MEMIF_DRAIN_EVERY == 0) {
+        drain_signals(c);
+    }
     return total;
 }
 
