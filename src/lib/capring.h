@@ -19,6 +19,8 @@
 #define CAPDIR_OUT 2
 
 #define CAPREC_F_PAD 1 /* filler up to the end of the data area: skip it */
+/* When fewer than sizeof(struct capring_rec) bytes remain before the end of the data area
+ * there is no room for a pad record: both sides skip those bytes without one. */
 
 /* Shared header. Each written-by group sits on its own cache line. Indices are free-running
  * byte counts; a record starts at index & (data_size - 1). */
@@ -74,7 +76,8 @@ int capring_create(struct capring_prod *r, uint64_t data_size, uint32_t snaplen,
                    uint32_t port_index, char *err, size_t errlen);
 void capring_destroy(struct capring_prod *r);
 
-/* Appends one record (caplen bytes copied). Returns 0 when stored, 1 when the ring is full
+/* Appends one record (caplen bytes copied, cut to the snaplen and to half the ring so that a
+ * record always fits an empty ring). Returns 0 when stored, 1 when the ring is full
  * (dropped_full counted), -1 when the consumer index is impossible (r->broken set). */
 int capring_put(struct capring_prod *r, const uint8_t *pkt, uint32_t caplen, uint32_t origlen,
                 uint16_t port, uint8_t dir, uint64_t ts_ns);
@@ -90,17 +93,27 @@ struct capring_cons {
     int memfd;
     int efd;
     size_t map_size;
+    uint64_t pending; /* length of the record returned by capring_next, not yet released */
+    bool broken;      /* the switch wrote an impossible index or record: stop reading */
 };
 
-/* Maps a ring received from the switch and checks its header. Takes ownership of both fds. */
+/* Maps a ring received from the switch and checks its header. Takes ownership of both fds
+ * (closed on failure too). */
 int capring_attach(struct capring_cons *c, int memfd, int efd, char *err, size_t errlen);
 void capring_detach(struct capring_cons *c);
-/* Next record, or NULL when the ring is empty. Padding records are skipped. */
+/* Next record, or NULL when the ring is empty or c->broken. Padding records are skipped.
+ * The record is checked to lie inside the ring with caplen bytes after its header. */
 const struct capring_rec *capring_next(struct capring_cons *c);
 /* Releases the record returned by the last capring_next. */
 void capring_release(struct capring_cons *c);
 /* Declares the reader asleep, rechecks, and waits on the eventfd up to timeout_ms.
  * Returns 1 if records may be ready, 0 on timeout, -1 on error (EINTR included). */
 int capring_wait(struct capring_cons *c, int timeout_ms);
+/* The two halves of capring_wait, for a reader that polls several rings (and other fds) at
+ * once: capring_sleep_prepare declares the reader asleep and returns false (awake again)
+ * if records are already there; after poll(), capring_sleep_end marks it awake and drains
+ * the eventfd. */
+bool capring_sleep_prepare(struct capring_cons *c);
+void capring_sleep_end(struct capring_cons *c);
 
 #endif

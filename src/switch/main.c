@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "daemon.h"
 #include "dataplane.h"
 #include "l2switch.h"
@@ -32,6 +33,7 @@ static void usage(FILE *out)
             "  --pidfile FILE         write the process id to FILE\n"
             "  --mac-aging SECONDS    MAC table aging time (default 300)\n"
             "  --mac-max N            MAC table size (default 8192)\n"
+            "  --no-jit               run capture filters in the interpreter\n"
             "  --log-level LEVEL      error, warn, info (default) or debug\n"
             "  -h, --help             this text\n",
             RPC_DEFAULT_SOCK, DEFAULT_STATE_DIR);
@@ -80,6 +82,7 @@ int main(int argc, char **argv)
         {"group", required_argument, NULL, 'g'},     {"capture-group", required_argument, NULL, 'G'},
         {"pidfile", required_argument, NULL, 'p'},   {"mac-aging", required_argument, NULL, 'a'},
         {"mac-max", required_argument, NULL, 'm'},   {"log-level", required_argument, NULL, 'l'},
+        {"no-jit", no_argument, NULL, 'J'},
         {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -107,6 +110,7 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'J': capture_set_jit(false); break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

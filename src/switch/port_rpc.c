@@ -7,6 +7,7 @@
 
 #include "capture.h"
 #include "control.h"
+#include "daemon.h"
 #include "dataplane.h"
 #include "l2switch.h"
 #include "ports.h"
@@ -283,3 +284,14 @@ static int ports_restore(const struct json *v, char *err, size_t errlen)
     return failures ? -1 : 0;
 }
 CONFIG_SECTION(cfg_ports, {"ports", ports_save, ports_restore, 0});
+
+void daemon_shutdown(void)
+{
+    capture_close_all();
+    struct dp_config *draft = dp_config_copy();
+    char err[256];
+    for (uint32_t i = 0; i < draft->nslots; i++)
+        if (draft->slots[i].port)
+            port_remove(draft, draft->slots[i].port->name, err, sizeof(err));
+    dp_config_commit(draft);
+}

@@ -1,0 +1,280 @@
+/* port_cmds.c - sluicectl commands for ports, counters, the MAC table and captures:
+ * add-port, del-port, show, port-stats, fdb-show, fdb-flush, capture-list. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+static uint64_t num(const struct json *j, const char *key)
+{
+    int64_t v = 0;
+    json_get_int(j, key, 0, INT64_MAX, &v);
+    return (uint64_t)v;
+}
+
+static uint64_t drops_total(const struct json *drops)
+{
+    uint64_t t = 0;
+    for (size_t i = 0; drops && i < drops->n; i++)
+        t += (uint64_t)drops->items[i]->num;
+    return t;
+}
+
+static int add_port(struct ctl *c, int argc, char **argv)
+{
+    if (argc < 3)
+        return ctl_error("usage: add-port NAME type=KIND [key=value...]");
+    struct jw w;
+    jw_init(&w);
+    jw_obj_begin(&w);
+    jw_kstr(&w, "name", argv[1]);
+    const char *type = NULL;
+    jw_key(&w, "options");
+    jw_obj_begin(&w);
+    for (int i = 2; i < argc; i++) {
+        char *eq = strchr(argv[i], '=');
+        if (!eq || eq == argv[i]) {
+            jw_free(&w);
+            return ctl_error("expected key=value, got '%s'", argv[i]);
+        }
+        *eq = '\0';
+        if (strcmp(argv[i], "type") == 0)
+            type = eq + 1;
+        else
+            jw_kstr(&w, argv[i], eq + 1);
+    }
+    jw_obj_end(&w);
+    if (!type) {
+        jw_free(&w);
+        return ctl_error("add-port needs type=KIND (afpacket, tap, pcap, memif)");
+    }
+    jw_kstr(&w, "type", type);
+    jw_obj_end(&w);
+    struct json *r;
+    int rc = ctl_call(c, "port.add", jw_text(&w), &r);
+    jw_free(&w);
+    if (rc)
+        return rc;
+    if (c->json)
+        ctl_print_json(r);
+    json_free(r);
+    return 0;
+}
+CTL_COMMAND(cmd_add_port, {"add-port", "NAME type=KIND [key=value...]",
+                           "add a port (afpacket dev=IF, tap [dev=IF], pcap in=/out=FILE; "
+                           "tag=VLAN or trunks=V,V...)",
+                           add_port});
+
+static int name_call(struct ctl *c, const char *method, const char *key, const char *name,
+                     struct json **r)
+{
+    struct jw w;
+    jw_init(&w);
+    jw_obj_begin(&w);
+    if (name)
+        jw_kstr(&w, key, name);
+    jw_obj_end(&w);
+    int rc = ctl_call(c, method, jw_text(&w), r);
+    jw_free(&w);
+    return rc;
+}
+
+static int del_port(struct ctl *c, int argc, char **argv)
+{
+    if (argc != 2)
+        return ctl_error("usage: del-port NAME");
+    struct json *r;
+    int rc = name_call(c, "port.del", "name", argv[1], &r);
+    if (!rc)
+        json_free(r);
+    return rc;
+}
+CTL_COMMAND(cmd_del_port, {"del-port", "NAME", "remove a port", del_port});
+
+static void print_options(const struct json *p)
+{
+    const struct json *o = json_get(p, "options");
+    int64_t tag;
+    if (json_get_int(p, "tag", 1, 4094, &tag))
+        printf(" tag=%lld", (long long)tag);
+    const struct json *trunks = json_get(p, "trunks");
+    if (trunks && trunks->type == JSON_ARRAY) {
+        printf(" trunks=");
+        for (size_t i = 0; i < trunks->n; i++)
+            printf("%s%.0f", i ? "," : "", trunks->items[i]->num);
+    }
+    for (size_t i = 0; o && i < o->n; i++)
+        if (o->items[i]->type == JSON_STRING && strcmp(o->keys[i], "tag") &&
+            strcmp(o->keys[i], "trunks"))
+            printf(" %s=%s", o->keys[i], o->items[i]->str);
+}
+
+static int show(struct ctl *c, int argc, char **argv)
+{
+    if (argc > 2)
+        return ctl_error("usage: show [PORT]");
+    struct json *r;
+    int rc = name_call(c, "port.list", "name", argc == 2 ? argv[1] : NULL, &r);
+    if (rc)
+        return rc;
+    if (c->json) {
+        ctl_print_json(r);
+        json_free(r);
+        return 0;
+    }
+    const struct json *ports = json_get(r, "ports");
+    printf("%-16s %4s %-9s %-5s %12s %14s %12s %14s %10s  %s\n", "PORT", "NO", "TYPE", "LINK",
+           "RX_PACKETS", "RX_BYTES", "TX_PACKETS", "TX_BYTES", "DROPS", "OPTIONS");
+    for (size_t i = 0; ports && i < ports->n; i++) {
+        const struct json *p = ports->items[i], *s = json_get(p, "stats");
+        printf("%-16s %4llu %-9s %-5s %12llu %14llu %12llu %14llu %10llu ",
+               json_get_str(p, "name", "?"), (unsigned long long)num(p, "index"),
+               json_get_str(p, "type", "?"), json_get_bool(p, "up", false) ? "up" : "down",
+               (unsigned long long)num(s, "rx_packets"), (unsigned long long)num(s, "rx_bytes"),
+               (unsigned long long)num(s, "tx_packets"), (unsigned long long)num(s, "tx_bytes"),
+               (unsigned long long)(drops_total(json_get(s, "rx_drops")) +
+                                    drops_total(json_get(s, "tx_drops"))));
+        print_options(p);
+        putchar('\n');
+    }
+    json_free(r);
+    return 0;
+}
+CTL_COMMAND(cmd_show, {"show", "[PORT]", "ports with type, link state and counters", show});
+
+static void print_drops(const char *dir, const struct json *drops)
+{
+    for (size_t i = 0; drops && i < drops->n; i++)
+        if (drops->items[i]->num > 0)
+            printf("    %s drops %-12s %llu\n", dir, drops->keys[i],
+                   (unsigned long long)drops->items[i]->num);
+}
+
+static int port_stats(struct ctl *c, int argc, char **argv)
+{
+    const char *name = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--detail") == 0)
+            continue; /* every counter is printed; the option is accepted for scripts */
+        if (name)
+            return ctl_error("usage: port-stats [PORT] [--detail]");
+        name = argv[i];
+    }
+    struct json *r;
+    int rc = name_call(c, "port.list", "name", name, &r);
+    if (rc)
+        return rc;
+    if (c->json) {
+        const struct json *ports = json_get(r, "ports");
+        printf("{\"ports\": [");
+        for (size_t i = 0; ports && i < ports->n; i++) {
+            struct jw w;
+            jw_init(&w);
+            jw_obj_begin(&w);
+            jw_kstr(&w, "name", json_get_str(ports->items[i], "name", "?"));
+            jw_key(&w, "stats");
+            jw_json(&w, json_get(ports->items[i], "stats"));
+            jw_obj_end(&w);
+            printf("%s%s", i ? ", " : "", jw_text(&w));
+            jw_free(&w);
+        }
+        printf("]}\n");
+        json_free(r);
+        return 0;
+    }
+    const struct json *ports = json_get(r, "ports");
+    for (size_t i = 0; ports && i < ports->n; i++) {
+        const struct json *p = ports->items[i], *s = json_get(p, "stats");
+        printf("port %s (%s, %s):\n", json_get_str(p, "name", "?"), json_get_str(p, "type", "?"),
+               json_get_bool(p, "up", false) ? "up" : "down");
+        printf("    rx packets %llu bytes %llu\n", (unsigned long long)num(s, "rx_packets"),
+               (unsigned long long)num(s, "rx_bytes"));
+        printf("    tx packets %llu bytes %llu\n", (unsigned long long)num(s, "tx_packets"),
+               (unsigned long long)num(s, "tx_bytes"));
+        print_drops("rx", json_get(s, "rx_drops"));
+        print_drops("tx", json_get(s, "tx_drops"));
+    }
+    json_free(r);
+    return 0;
+}
+CTL_COMMAND(cmd_port_stats, {"port-stats", "[PORT] [--detail]",
+                             "packet and byte counters, drops by reason", port_stats});
+
+static int fdb_show(struct ctl *c, int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return ctl_error("usage: fdb-show");
+    struct json *r;
+    int rc = ctl_call(c, "fdb.show", NULL, &r);
+    if (rc)
+        return rc;
+    if (c->json) {
+        ctl_print_json(r);
+        json_free(r);
+        return 0;
+    }
+    const struct json *e = json_get(r, "entries");
+    printf("%-16s %4s  %-17s %s\n", "PORT", "VLAN", "MAC", "AGE");
+    for (size_t i = 0; e && i < e->n; i++) {
+        const struct json *x = e->items[i];
+        char age[24];
+        if (json_get_bool(x, "static", false))
+            snprintf(age, sizeof(age), "static");
+        else
+            snprintf(age, sizeof(age), "%llu", (unsigned long long)num(x, "age"));
+        printf("%-16s %4llu  %-17s %s\n", json_get_str(x, "port", "?"),
+               (unsigned long long)num(x, "vlan"), json_get_str(x, "mac", "?"), age);
+    }
+    json_free(r);
+    return 0;
+}
+CTL_COMMAND(cmd_fdb_show, {"fdb-show", "", "the MAC learning table", fdb_show});
+
+static int fdb_flush(struct ctl *c, int argc, char **argv)
+{
+    if (argc > 2)
+        return ctl_error("usage: fdb-flush [PORT]");
+    struct json *r;
+    int rc = name_call(c, "fdb.flush", "port", argc == 2 ? argv[1] : NULL, &r);
+    if (rc)
+        return rc;
+    if (c->json)
+        ctl_print_json(r);
+    json_free(r);
+    return 0;
+}
+CTL_COMMAND(cmd_fdb_flush, {"fdb-flush", "[PORT]", "forget learned MAC addresses", fdb_flush});
+
+static int capture_list(struct ctl *c, int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return ctl_error("usage: capture-list");
+    struct json *r;
+    int rc = ctl_call(c, "capture.list", NULL, &r);
+    if (rc)
+        return rc;
+    if (c->json) {
+        ctl_print_json(r);
+        json_free(r);
+        return 0;
+    }
+    const struct json *caps = json_get(r, "captures");
+    printf("%4s %-16s %-6s %7s %8s %12s %12s %10s  %s\n", "ID", "PORT", "DIR", "PID", "SNAPLEN",
+           "SEEN", "MATCHED", "DROPPED", "FILTER");
+    for (size_t i = 0; caps && i < caps->n; i++) {
+        const struct json *x = caps->items[i];
+        printf("%4llu %-16s %-6s %7llu %8llu %12llu %12llu %10llu  %s%s\n",
+               (unsigned long long)num(x, "id"), json_get_str(x, "port", "?"),
+               json_get_str(x, "direction", "?"), (unsigned long long)num(x, "pid"),
+               (unsigned long long)num(x, "snaplen"), (unsigned long long)num(x, "seen"),
+               (unsigned long long)num(x, "matched"), (unsigned long long)num(x, "dropped"),
+               json_get_str(x, "filter", ""), json_get_bool(x, "jit", false) ? "" : " [interp]");
+    }
+    json_free(r);
+    return 0;
+}
+CTL_COMMAND(cmd_capture_list, {"capture-list", "", "open captures and their counters",
+                               capture_list});
