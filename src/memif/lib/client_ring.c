@@ -76,6 +76,18 @@ unsigned sluice_memif_rx_burst(struct sluice_memif *m, unsigned queue,
         return 0;
     }
     unsigned n = ready < max ? ready : max;
+    /* Hand out whole packets: stop before a chain that does not end within the burst (unless
+     * the chain alone is longer than max, which the caller then gets in parts). */
+    if (n < ready) {
+        unsigned whole = n;
+        while (whole > 0 &&
+               (__atomic_load_n(&r->ring->desc[(uint16_t)(r->next + whole - 1) & r->mask].flags,
+                                __ATOMIC_RELAXED) &
+                MEMIF_DESC_FLAG_NEXT))
+            whole--;
+        if (whole > 0)
+            n = whole;
+    }
     for (unsigned i = 0; i < n; i++) {
         uint16_t slot = (uint16_t)(r->next + i);
         const struct memif_desc *d = &r->ring->desc[slot & r->mask];
