@@ -106,6 +106,8 @@ struct memif_port *memif_listener_find(struct memif_listener *l, uint32_t id);
 void memif_listener_accept_fd(struct memif_listener *l, int fd);
 /* Closes every control connection of a listener that is going away. */
 void memif_listener_close_all(struct memif_listener *l);
+/* The listener's control connections, newest first (for tests). */
+unsigned memif_listener_list(struct memif_listener *l, struct memif_cc **out, unsigned max);
 /* The number of live control connections on a listener (for tests). */
 unsigned memif_listener_connections(const struct memif_listener *l);
 

@@ -439,6 +439,14 @@ void memif_listener_close_all(struct memif_listener *l)
         cc_destroy(l->ccs, "interface removed");
 }
 
+unsigned memif_listener_list(struct memif_listener *l, struct memif_cc **out, unsigned max)
+{
+    unsigned n = 0;
+    for (struct memif_cc *cc = l->ccs; cc && n < max; cc = cc->next)
+        out[n++] = cc;
+    return n;
+}
+
 unsigned memif_listener_connections(const struct memif_listener *l)
 {
     unsigned n = 0;
