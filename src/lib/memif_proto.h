@@ -110,7 +110,7 @@ _Static_assert(offsetof(struct memif_msg, disconnect.string) == 6, "disconnect l
 
 /* One buffer: where it is and how many bytes it holds. On a ring the client posts empty
  * buffers on (M2S), `length` is the buffer's capacity until the server fills it. */
-struct __attribute__((packed)) memif_desc {
+struct memif_desc { /* naturally aligned: no padding */
     uint16_t flags;
     uint16_t region;
     uint32_t length;

@@ -106,7 +106,11 @@ bool frame_verify(const uint8_t *frame, uint32_t len, uint8_t *scratch)
     if (!frame_parse(frame, len, &id))
         return false;
     frame_build(scratch, len, &id);
-    return memcmp(scratch, frame, len) == 0;
+    if (memcmp(scratch + 12, frame + 12, len - 12) != 0)
+        return false;
+    /* A reflector sends the frame back with the addresses swapped. */
+    return memcmp(scratch, frame, 12) == 0 ||
+           (memcmp(scratch, frame + 6, 6) == 0 && memcmp(scratch + 6, frame, 6) == 0);
 }
 
 void frame_build_announce(uint8_t *out, uint16_t index)

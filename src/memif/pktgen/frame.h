@@ -25,7 +25,8 @@ void frame_mac(uint8_t mac[6], bool receiver, uint16_t index);
 void frame_build(uint8_t *out, uint32_t len, const struct frame_id *id);
 /* Reads the stamp back; false if the frame is not one of ours. */
 bool frame_parse(const uint8_t *frame, uint32_t len, struct frame_id *id);
-/* True if frame is exactly what frame_build makes for its stamp (scratch: FRAME_MAX bytes). */
+/* True if frame is exactly what frame_build makes for its stamp, or that with its two
+ * addresses swapped (scratch: FRAME_MAX bytes). */
 bool frame_verify(const uint8_t *frame, uint32_t len, uint8_t *scratch);
 /* A broadcast frame from receiver `index`, so the switch learns where its address lives. */
 void frame_build_announce(uint8_t *out, uint16_t index);

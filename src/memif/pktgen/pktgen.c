@@ -22,7 +22,8 @@
 struct gport {
     char spec[160];
     struct sluice_memif *m;
-    bool tx, rx;
+    bool tx, rx, echo;
+    uint64_t echoed;
     uint16_t tx_index, rx_index;
     uint64_t sent, received, bad, wrong_port, foreign;
     uint32_t seq;
@@ -43,6 +44,8 @@ static struct {
     bool verify;
     bool poll_mode;
     bool json;
+    bool no_announce;
+    unsigned idle_exit_ms;
     unsigned buffer_size, log2_ring;
     unsigned connect_ms;
     const char *secret;
@@ -297,6 +300,70 @@ static unsigned receive(struct gport *p)
     return n;
 }
 
+static void handle_all_events(void);
+static void wait_events(uint64_t ns);
+
+/* Sends back what arrived, buffer for buffer, with the Ethernet addresses swapped. Frames
+ * that find no free buffer are dropped (and counted by the switch's view: not echoed). */
+static unsigned echo_burst(struct gport *p)
+{
+    struct sluice_memif_buf in[BURST], out[BURST];
+    unsigned n = sluice_memif_rx_burst(p->m, 0, in, BURST);
+    if (n == 0)
+        return 0;
+    unsigned got = sluice_memif_buf_get(p->m, 0, out, n);
+    unsigned k = 0;
+    bool first = true;
+    for (; k < got; k++) {
+        memcpy(out[k].data, in[k].data, in[k].len);
+        if (first && in[k].len >= 12) {
+            memcpy(out[k].data, in[k].data + 6, 6);
+            memcpy(out[k].data + 6, in[k].data, 6);
+        }
+        out[k].len = in[k].len;
+        out[k].flags = in[k].flags;
+        first = !(in[k].flags & SLUICE_MEMIF_BUF_NEXT);
+    }
+    /* tx_burst publishes whole frames only. */
+    sluice_memif_tx_burst(p->m, 0, out, k);
+    for (unsigned i = 0; i < n; i++)
+        if (!(in[i].flags & SLUICE_MEMIF_BUF_NEXT))
+            p->echoed++;
+    sluice_memif_buf_put(p->m, 0, n);
+    return n;
+}
+
+static int run_reflector(void)
+{
+    uint64_t end = g.duration > 0 ? now_ns() + (uint64_t)(g.duration * 1e9) : UINT64_MAX;
+    fprintf(stderr, "sluice-pktgen: reflecting\n");
+    while (!stop_requested && now_ns() < end) {
+        unsigned work = 0;
+        for (unsigned i = 0; i < g.nports; i++) {
+            if (!sluice_memif_connected(g.ports[i].m))
+                continue;
+            for (int k = 0; k < 64; k++) {
+                unsigned got = echo_burst(&g.ports[i]);
+                work += got;
+                if (got < BURST)
+                    break;
+            }
+        }
+        /* Reconnects after the switch restarts happen in handle_events. */
+        handle_all_events();
+        if (!work && !g.poll_mode)
+            wait_events(100000000ull);
+    }
+    uint64_t echoed = 0;
+    for (unsigned i = 0; i < g.nports; i++)
+        echoed += g.ports[i].echoed;
+    printf("echoed %" PRIu64 " frames\n", echoed);
+    for (unsigned i = 0; i < g.nports; i++)
+        sluice_memif_close(g.ports[i].m);
+    free(g.lat);
+    return 0;
+}
+
 static void announce_receivers(void)
 {
     for (unsigned i = 0; i < g.nports; i++) {
@@ -392,6 +459,8 @@ int main(int argc, char **argv)
         {"secret", required_argument, NULL, 'x'},
         {"connect-timeout-ms", required_argument, NULL, 'C'},
         {"json", no_argument, NULL, 'j'},
+        {"echo", required_argument, NULL, 'e'},
+        {"no-announce", no_argument, NULL, 'A'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -462,6 +531,17 @@ int main(int argc, char **argv)
         case 'j':
             g.json = true;
             break;
+        case 'e':
+            p = port_for(optarg);
+            if (!p) {
+                fprintf(stderr, "sluice-pktgen: too many ports\n");
+                return 2;
+            }
+            p->echo = true;
+            break;
+        case 'A':
+            g.no_announce = true;
+            break;
         case 'h':
             usage();
             return 0;
@@ -470,13 +550,14 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (g.ntx == 0 || g.nrx == 0 || g.flows == 0 || g.size_step == 0) {
+    bool reflector_only = g.ntx == 0 && g.nrx == 0 && g.nports > 0;
+    if ((!reflector_only && (g.ntx == 0 || g.nrx == 0)) || g.flows == 0 || g.size_step == 0) {
         usage();
         return 2;
     }
     if (g.nsizes == 0 && g.size_hi == 0)
         g.sizes[g.nsizes++] = 64;
-    if (g.count == 0 && g.duration <= 0)
+    if (!reflector_only && g.count == 0 && g.duration <= 0)
         g.duration = 5;
     g.lat = calloc(LAT_BUCKETS, sizeof(uint32_t));
     signal(SIGINT, on_signal);
@@ -501,7 +582,10 @@ int main(int argc, char **argv)
         }
         wait_events(10000000ull);
     }
-    announce_receivers();
+    if (reflector_only)
+        return run_reflector();
+    if (!g.no_announce)
+        announce_receivers();
     /* Give the switch a moment to learn the receivers' addresses. */
     uint64_t settle = now_ns() + 20000000ull;
     while (now_ns() < settle)
@@ -550,6 +634,9 @@ int main(int argc, char **argv)
                     break;
             }
         }
+        for (unsigned i = 0; i < g.nports; i++)
+            if (g.ports[i].echo)
+                work += echo_burst(&g.ports[i]);
         if (work)
             last_rx = now;
         if (!sending) {
