@@ -284,7 +284,12 @@ unsigned memif_dp_tx(struct memif_dpconn *c, struct pkt **pkts, unsigned n,
             uint32_t chunk = p->len - copied;
             if (chunk > d.length)
                 chunk = d.length;
-            memcpy(dst, p->data + copied, chunk);
+            /* A lent frame lives in some client's memory, which a client may have shared
+             * with another interface: source and destination may overlap. */
+            if (p->pool)
+                memcpy(dst, p->data + copied, chunk);
+            else
+                memmove(dst, p->data + copied, chunk);
             copied += chunk;
             struct memif_desc *shared = &r->ring->desc[(uint16_t)(slot + used) & r->mask];
             used++;
