@@ -26,12 +26,15 @@ LIB_A := $(BUILD)/libsluice.a
 MEMIF_A := $(BUILD)/libsluice-memif.a
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BENCH_BIN := $(patsubst %.c,$(BUILD)/%,$(BENCH_SRC))
-PROGS := $(BUILD)/sluiced $(BUILD)/sluicectl $(BUILD)/sluicedump
+PROGS := $(BUILD)/sluiced $(BUILD)/sluicectl
+ifneq ($(wildcard src/dump/main.c),)
+PROGS += $(BUILD)/sluicedump
+endif
 ifneq ($(PKTGEN_SRC),)
 PROGS += $(BUILD)/sluice-pktgen
 endif
 
-.PHONY: all asan fuzz test clean format
+.PHONY: all asan fuzz test demo clean format
 all: $(PROGS) $(UNIT_BIN) $(BENCH_BIN) $(if $(MEMIF_LIB_SRC),$(MEMIF_A) $(BUILD)/sluice-memif.pc)
 
 asan:
@@ -84,6 +87,9 @@ $(FUZZ_BUILD)/%: tests/fuzz/%.c $(LIB_SRC) $(filter-out src/switch/main.c,$(SWIT
 
 test:
 	bash tests/run.sh
+
+demo:
+	bash scripts/demo.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -8,6 +8,14 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 ONLY=${ONLY:-}   # a substring: run only tests whose name contains it
 LOGDIR=${LOGDIR:-/tmp/sluice-test-logs}
 rm -rf "$LOGDIR"; mkdir -p "$LOGDIR"
+# On a fresh machine the first run installs the build and test dependencies (root only).
+if [ "$(id -u)" -eq 0 ]; then
+    bash scripts/install-deps.sh >"$LOGDIR/install-deps.log" 2>&1 || {
+        tail -n 20 "$LOGDIR/install-deps.log"
+        echo "0 passed, 1 failed"
+        exit 1
+    }
+fi
 pass=0
 fail=0
 failed=()

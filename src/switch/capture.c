@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capreq.h"
 #include "capring.h"
 #include "control.h"
 #include "dataplane.h"
@@ -189,37 +190,6 @@ void capture_close_all(void)
             close_where(by_id, agents[i]->id, "switch stopping");
 }
 
-static int parse_program(const struct json *prog, struct sbpf_insn **out, unsigned *n, char *err,
-                         size_t errlen)
-{
-    if (!prog || prog->type != JSON_ARRAY || prog->n == 0 || prog->n > SBPF_MAX_INSNS) {
-        snprintf(err, errlen, "program must be an array of 1 to %d instructions", SBPF_MAX_INSNS);
-        return -1;
-    }
-    struct sbpf_insn *insns = calloc(prog->n, sizeof(*insns));
-    if (!insns) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    for (size_t i = 0; i < prog->n; i++) {
-        const struct json *in = prog->items[i];
-        int64_t v[4];
-        static const int64_t max[4] = {0xffff, 0xff, 0xff, 0xffffffffLL};
-        bool ok = in->type == JSON_ARRAY && in->n == 4;
-        for (int f = 0; ok && f < 4; f++)
-            ok = json_as_int(in->items[f], 0, max[f], &v[f]);
-        if (!ok) {
-            snprintf(err, errlen, "instruction %zu: expected [code, jt, jf, k] in range", i);
-            free(insns);
-            return -1;
-        }
-        insns[i] = (struct sbpf_insn){(uint16_t)v[0], (uint8_t)v[1], (uint8_t)v[2], (uint32_t)v[3]};
-    }
-    *out = insns;
-    *n = (unsigned)prog->n;
-    return 0;
-}
-
 static int m_capture_ports(struct rpc_ctx *ctx, const struct json *params)
 {
     (void)params;
@@ -244,27 +214,15 @@ static int m_capture_ports(struct rpc_ctx *ctx, const struct json *params)
 }
 RPC_METHOD(rpc_capture_ports, {"capture.ports", m_capture_ports, 0});
 
-static int m_capture_open(struct rpc_ctx *ctx, const struct json *params)
+
+static int open_capture(struct rpc_ctx *ctx, const struct capture_request *req, char *err,
+                        size_t errlen, char *note, size_t notelen)
 {
-    const char *port_name = json_get_str(params, "port", NULL);
-    const char *dir = json_get_str(params, "direction", "inout");
-    const char *text = json_get_str(params, "filter", "");
-    int64_t snaplen = MAX_SNAPLEN, ring_size = CAPRING_DEFAULT_SIZE;
-    if (!port_name)
-        return rpc_fail(ctx, RPC_ERR_PARAMS, "capture.open needs port");
+    const char *port_name = req->port;
     struct port *port = ports_find(port_name);
     if (!port)
         return rpc_fail(ctx, RPC_ERR_NOT_FOUND, "no such port: %s", port_name);
-    bool on_rx = strcmp(dir, "in") == 0 || strcmp(dir, "inout") == 0;
-    bool on_tx = strcmp(dir, "out") == 0 || strcmp(dir, "inout") == 0;
-    if (!on_rx && !on_tx)
-        return rpc_fail(ctx, RPC_ERR_PARAMS, "direction must be in, out or inout");
-    if (json_get(params, "snaplen") && !json_get_int(params, "snaplen", 1, MAX_SNAPLEN, &snaplen))
-        return rpc_fail(ctx, RPC_ERR_PARAMS, "snaplen must be 1..%d", MAX_SNAPLEN);
-    if (json_get(params, "ring_size") &&
-        !json_get_int(params, "ring_size", CAPRING_MIN_SIZE, CAPRING_MAX_SIZE, &ring_size))
-        return rpc_fail(ctx, RPC_ERR_PARAMS, "ring_size must be %d..%u bytes", CAPRING_MIN_SIZE,
-                        CAPRING_MAX_SIZE);
+    bool on_rx = req->on_rx, on_tx = req->on_tx;
     int slot = -1;
     for (int i = 0; i < MAX_CAPTURES && slot < 0; i++)
         if (!agents[i])
@@ -277,26 +235,17 @@ static int m_capture_open(struct rpc_ctx *ctx, const struct json *params)
         return rpc_fail(ctx, RPC_ERR_FAILED, "too many captures on %s (at most %d)", port_name,
                         DP_MAX_CAPTURES_PER_POINT);
 
-    struct sbpf_insn *insns;
-    unsigned ninsns;
-    char err[256], note[256] = "";
-    if (parse_program(json_get(params, "program"), &insns, &ninsns, err, sizeof(err)) < 0)
-        return rpc_fail(ctx, RPC_ERR_PARAMS, "filter rejected: %s", err);
     struct capture_agent *a = calloc(1, sizeof(*a));
-    if (!a) {
-        free(insns);
+    if (!a)
         return rpc_fail(ctx, RPC_ERR_INTERNAL, "out of memory");
-    }
-    a->filter = sbpf_filter_create(insns, ninsns, want_jit, err, sizeof(err), note, sizeof(note));
-    free(insns);
+    a->filter = sbpf_filter_create(req->prog, req->ninsns, want_jit, err, errlen, note, notelen);
     if (!a->filter) {
         free(a);
         return rpc_fail(ctx, RPC_ERR_PARAMS, "filter rejected: %s", err);
     }
     if (want_jit && !a->filter->native)
         log_warn("capture on %s: filter runs in the interpreter: %s", port_name, note);
-    if (capring_create(&a->ring, (uint64_t)ring_size, (uint32_t)snaplen, port->index, err,
-                       sizeof(err)) < 0) {
+    if (capring_create(&a->ring, req->ring_size, req->snaplen, port->index, err, errlen) < 0) {
         sbpf_filter_destroy(a->filter);
         free(a);
         return rpc_fail(ctx, RPC_ERR_FAILED, "cannot create the capture ring: %s", err);
@@ -313,10 +262,10 @@ static int m_capture_open(struct rpc_ctx *ctx, const struct json *params)
     a->pid = ctx->pid;
     a->port_index = port->index;
     snprintf(a->port_name, sizeof(a->port_name), "%s", port->name);
-    snprintf(a->filter_text, sizeof(a->filter_text), "%s", text);
+    snprintf(a->filter_text, sizeof(a->filter_text), "%s", req->filter);
     a->on_rx = on_rx;
     a->on_tx = on_tx;
-    a->snaplen = (uint32_t)snaplen;
+    a->snaplen = req->snaplen;
     agents[slot] = a;
 
     struct dp_config *draft = dp_config_copy();
@@ -342,10 +291,23 @@ static int m_capture_open(struct rpc_ctx *ctx, const struct json *params)
     jw_obj_end(w);
     log_info("capture %llu opened on %s (%s, snaplen %u, ring %llu bytes, %u instructions%s) by "
              "pid %d",
-             (unsigned long long)a->id, a->port_name, dir, a->snaplen,
-             (unsigned long long)a->ring.hdr->data_size, ninsns,
+             (unsigned long long)a->id, a->port_name, on_rx && on_tx ? "inout" : on_rx ? "in" : "out",
+             a->snaplen, (unsigned long long)a->ring.hdr->data_size, req->ninsns,
              a->filter->native ? ", compiled" : "", (int)a->pid);
     return 0;
+}
+
+static int m_capture_open(struct rpc_ctx *ctx, const struct json *params)
+{
+    struct capture_request req;
+    char err[256], note[256] = "";
+    if (capreq_parse(params, &req, err, sizeof(err)) < 0) {
+        capreq_free(&req);
+        return rpc_fail(ctx, RPC_ERR_PARAMS, "%s", err);
+    }
+    int rc = open_capture(ctx, &req, err, sizeof(err), note, sizeof(note));
+    capreq_free(&req);
+    return rc;
 }
 RPC_METHOD(rpc_capture_open, {"capture.open", m_capture_open, RPC_F_CAPTURE});
 

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "mainloop.h"
 #include "rpc.h"
+#include "rpc_request.h"
 
 #define MAX_CLIENTS 256
 
@@ -137,71 +138,43 @@ static void close_conn(struct rpc_conn *c)
     free(c);
 }
 
-/* Encodes the request id back as JSON: ids are strings, numbers or null. */
-static void id_to_json(const struct json *id, char *buf, size_t len)
-{
-    if (!id || id->type == JSON_NULL) {
-        snprintf(buf, len, "null");
-    } else if (id->type == JSON_NUMBER) {
-        snprintf(buf, len, "%.17g", id->num);
-    } else if (id->type == JSON_STRING && strlen(id->str) < len - 8) {
-        struct jw w;
-        jw_init(&w);
-        jw_str(&w, id->str);
-        snprintf(buf, len, "%s", jw_text(&w) ? jw_text(&w) : "null");
-        jw_free(&w);
-    } else {
-        snprintf(buf, len, "null");
-    }
-}
-
 static void handle_message(struct rpc_conn *c, const char *msg, size_t len, bool truncated)
 {
     struct rpc_ctx ctx = {.conn = c, .conn_id = c->id, .uid = c->cred.uid, .gid = c->cred.gid,
                           .pid = c->cred.pid};
-    char idbuf[96] = "null";
     if (truncated) {
         rpc_fail(&ctx, RPC_ERR_INVALID, "message too large (limit %d bytes)", RPC_MAX_MSG);
         send_reply(c, NULL, &ctx, false);
         return;
     }
-    char perr[160];
-    struct json *req = json_parse(msg, len, perr, sizeof(perr));
-    if (!req) {
-        rpc_fail(&ctx, RPC_ERR_PARSE, "parse error: %s", perr);
-        send_reply(c, NULL, &ctx, false);
-        return;
-    }
-    id_to_json(json_get(req, "id"), idbuf, sizeof(idbuf));
-    const char *method = json_get_str(req, "method", NULL);
-    const struct json *params = json_get(req, "params");
+    struct rpc_request req;
+    char err[256];
     const struct rpc_method *m = NULL;
-    if (req->type != JSON_OBJECT || !method) {
-        rpc_fail(&ctx, RPC_ERR_INVALID, "invalid request: expected an object with a method");
-    } else if (params && params->type != JSON_OBJECT) {
-        rpc_fail(&ctx, RPC_ERR_PARAMS, "params must be an object");
-    } else if (!(m = find_method(method))) {
-        rpc_fail(&ctx, RPC_ERR_NO_METHOD, "no such method: %.64s", method);
+    int code = rpc_request_decode(msg, len, &req, err, sizeof(err));
+    if (code) {
+        rpc_fail(&ctx, code, "%s", err);
+    } else if (!(m = find_method(req.method))) {
+        rpc_fail(&ctx, RPC_ERR_NO_METHOD, "no such method: %s", req.method);
     } else if (!allowed(c, m->flags)) {
-        rpc_fail(&ctx, RPC_ERR_PERM, "permission denied: %s needs root or the %s group", method,
-                 (m->flags & RPC_F_CAPTURE) ? "capture" : "admin");
-        log_warn("control: pid %d uid %d denied %s", (int)c->cred.pid, (int)c->cred.uid, method);
+        rpc_fail(&ctx, RPC_ERR_PERM, "permission denied: %s needs root or the %s group",
+                 req.method, (m->flags & RPC_F_CAPTURE) ? "capture" : "admin");
+        log_warn("control: pid %d uid %d denied %s", (int)c->cred.pid, (int)c->cred.uid,
+                 req.method);
     }
     bool ok = false;
     struct jw out;
     jw_init(&out);
     if (m && !ctx.err_code) {
-        static const struct json empty = {.type = JSON_OBJECT};
         ctx.out = &out;
-        ok = m->fn(&ctx, params ? params : &empty) == 0;
+        ok = m->fn(&ctx, req.params) == 0;
         if (!ok && !ctx.err_code)
-            rpc_fail(&ctx, RPC_ERR_INTERNAL, "%s failed", method);
+            rpc_fail(&ctx, RPC_ERR_INTERNAL, "%s failed", req.method);
     }
-    send_reply(c, idbuf, &ctx, ok);
+    send_reply(c, req.id_json, &ctx, ok);
     for (unsigned i = 0; i < ctx.nfds; i++)
         close(ctx.fds[i]);
     jw_free(&out);
-    json_free(req);
+    rpc_request_free(&req);
 }
 
 static void on_client(void *arg, uint32_t events)

@@ -10,6 +10,7 @@
 #include "json.h"
 #include "packet.h"
 #include "registry.h"
+#include "trafstats.h"
 
 #define PORT_NAME_MAX 32
 #define PORT_MAX_ARGS 16
@@ -88,6 +89,7 @@ struct port {
     uint8_t trunks[512];   /* bitmap of allowed VLAN ids */
     bool failed;           /* the data plane saw a fatal error; reported as down */
     struct port_stats stats;
+    struct traf_counters traffic[2]; /* [0] received, [1] sent; data-plane thread writes */
     /* Data-plane thread only: packets waiting to be sent at the end of the burst. */
     struct pkt *txq[PKT_BURST];
     unsigned ntx;

@@ -76,8 +76,9 @@ static int m_port_add(struct rpc_ctx *ctx, const struct json *params)
         return rpc_fail(ctx, RPC_ERR_PARAMS, "port.add needs name and type");
     if (ports_find(name))
         return rpc_fail(ctx, RPC_ERR_EXISTS, "port exists: %s", name);
-    if (add_port(name, type, json_get(params, "options"), false, ctx->err, sizeof(ctx->err)) < 0)
-        return rpc_fail(ctx, RPC_ERR_FAILED, "%s", ctx->err);
+    char err[512];
+    if (add_port(name, type, json_get(params, "options"), false, err, sizeof(err)) < 0)
+        return rpc_fail(ctx, RPC_ERR_FAILED, "%s", err);
     config_save();
     jw_obj_begin(ctx->out);
     jw_kstr(ctx->out, "name", name);
@@ -100,9 +101,10 @@ static int m_port_del(struct rpc_ctx *ctx, const struct json *params)
     uint32_t index = p->index;
     capture_port_removed(index);
     struct dp_config *draft = dp_config_copy();
-    if (port_remove(draft, name, ctx->err, sizeof(ctx->err)) < 0) {
+    char err[512];
+    if (port_remove(draft, name, err, sizeof(err)) < 0) {
         dp_config_free(draft);
-        return rpc_fail(ctx, RPC_ERR_FAILED, "%s", ctx->err);
+        return rpc_fail(ctx, RPC_ERR_FAILED, "%s", err);
     }
     dp_config_commit(draft);
     l2_fdb_del_port(index);
@@ -136,6 +138,35 @@ static void write_stats(struct jw *w, const struct port_stats *s)
     jw_obj_begin(w);
     for (int r = 0; r < DROP_MAX; r++)
         jw_kuint(w, drop_reason_names[r], rd(&s->tx_drops[r]));
+    jw_obj_end(w);
+}
+
+static void write_class(struct jw *w, const char *key, const char *const *names, unsigned n,
+                        const uint64_t *packets, const uint64_t *bytes)
+{
+    jw_key(w, key);
+    jw_obj_begin(w);
+    for (unsigned i = 0; i < n; i++) {
+        jw_key(w, names[i]);
+        if (bytes) {
+            jw_obj_begin(w);
+            jw_kuint(w, "packets", rd(&packets[i]));
+            jw_kuint(w, "bytes", rd(&bytes[i]));
+            jw_obj_end(w);
+        } else {
+            jw_uint(w, rd(&packets[i]));
+        }
+    }
+    jw_obj_end(w);
+}
+
+void port_write_traffic(struct jw *w, const struct traf_counters *t)
+{
+    jw_obj_begin(w);
+    write_class(w, "l3", ts_l3_names, TS_L3_MAX, t->l3_packets, t->l3_bytes);
+    write_class(w, "l4", ts_l4_names, TS_L4_MAX, t->l4_packets, t->l4_bytes);
+    write_class(w, "cast", ts_cast_names, TS_CAST_MAX, t->cast_packets, NULL);
+    write_class(w, "size", ts_size_names, TS_SIZE_BUCKETS, t->size_packets, NULL);
     jw_obj_end(w);
 }
 
@@ -190,6 +221,10 @@ static int m_port_list(struct rpc_ctx *ctx, const struct json *params)
         jw_key(w, "stats");
         jw_obj_begin(w);
         write_stats(w, &p->stats);
+        jw_key(w, "traffic_rx");
+        port_write_traffic(w, &p->traffic[0]);
+        jw_key(w, "traffic_tx");
+        port_write_traffic(w, &p->traffic[1]);
         jw_obj_end(w);
         jw_obj_end(w);
     }

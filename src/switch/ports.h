@@ -22,5 +22,7 @@ int port_args_set(struct port_args *a, const char *key, const char *val);
 
 /* Link up and no fatal error seen by the data plane (management thread). */
 bool port_is_up(struct port *p);
+/* The traffic classification counters as a JSON object. */
+void port_write_traffic(struct jw *w, const struct traf_counters *t);
 
 #endif

@@ -1,0 +1,134 @@
+/* test_offload.c - software offload fallbacks: a partial checksum completed, and a 64 KiB
+ * TCP segment cut into MSS-sized frames whose every checksum, length and sequence is right. */
+#include <arpa/inet.h>
+#include <linux/virtio_net.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "eth.h"
+#include "offload.h"
+
+static uint16_t rd16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* Builds Ethernet + IPv4 + TCP with `payload` bytes; TCP checksum left partial the way a
+ * sender with checksum offload leaves it (pseudo-header sum only). */
+static void build_tcp4(struct pkt *p, uint32_t payload, uint8_t flags)
+{
+    uint8_t *d = p->data;
+    memset(d, 0, 54);
+    memcpy(d, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00", 14);
+    uint8_t *ip = d + 14, *tcp = d + 34;
+    ip[0] = 0x45;
+    uint16_t tot = (uint16_t)(40 + (payload > 65000 ? 0 : payload));
+    ip[2] = (uint8_t)(tot >> 8);
+    ip[3] = (uint8_t)tot;
+    ip[4] = 0x12;
+    ip[5] = 0x34;
+    ip[8] = 64;
+    ip[9] = 6;
+    memcpy(ip + 12, "\x0a\0\0\x01\x0a\0\0\x02", 8);
+    tcp[0] = 0x30;
+    tcp[1] = 0x39;
+    tcp[2] = 0x00;
+    tcp[3] = 0x50;
+    memcpy(tcp + 4, "\x00\x00\x10\x00", 4); /* seq 4096 */
+    tcp[12] = 0x50;
+    tcp[13] = flags;
+    tcp[14] = 0xff;
+    for (uint32_t i = 0; i < payload; i++)
+        d[54 + i] = (uint8_t)(i * 7 + 3);
+    p->len = 54 + payload;
+    uint32_t sum = inet_csum_add(0, ip + 12, 8) + 6 + 20 + payload;
+    uint16_t partial = inet_csum_fold(sum);
+    tcp[16] = (uint8_t)(partial >> 8);
+    tcp[17] = (uint8_t)partial;
+    uint16_t ipc = (uint16_t)~inet_csum_fold(inet_csum_add(0, ip, 20));
+    ip[10] = (uint8_t)(ipc >> 8);
+    ip[11] = (uint8_t)ipc;
+    p->off.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    p->off.csum_start = 34;
+    p->off.csum_offset = 16;
+}
+
+static bool tcp_csum_ok(const uint8_t *ip, uint32_t l4len)
+{
+    uint32_t sum = inet_csum_add(0, ip + 12, 8) + 6 + l4len;
+    sum = inet_csum_add(sum, ip + 20, l4len);
+    return inet_csum_fold(sum) == 0xffff;
+}
+
+int main(void)
+{
+    struct pkt_pool *pool = pkt_pool_create(128, PKT_MAX_FRAME);
+    struct pkt *p = pkt_alloc(pool);
+    build_tcp4(p, 100, 0x18);
+    CHECK(!tcp_csum_ok(p->data + 14, 120));
+    CHECK_EQ(offload_finish_csum(p), 0);
+    CHECK(tcp_csum_ok(p->data + 14, 120));
+    CHECK_EQ(p->off.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM, 0);
+    /* Offsets outside the frame are refused, not followed. */
+    p->off.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    p->off.csum_start = (uint16_t)p->len;
+    CHECK_EQ(offload_finish_csum(p), -1);
+    p->off.csum_start = 34;
+    p->off.csum_offset = (uint16_t)(p->len - 34 - 1);
+    CHECK_EQ(offload_finish_csum(p), -1);
+    pkt_free(p);
+
+    /* A 60,000-byte GSO segment with MSS 1448, FIN+PSH set: 42 frames. */
+    p = pkt_alloc(pool);
+    uint32_t payload = 60000, mss = 1448;
+    build_tcp4(p, payload, 0x19);
+    p->off.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+    p->off.gso_size = (uint16_t)mss;
+    p->off.hdr_len = 54;
+    struct pkt *segs[64];
+    unsigned n = offload_segment(p, segs, 64);
+    CHECK_EQ(n, (payload + mss - 1) / mss);
+    uint32_t covered = 0;
+    for (unsigned i = 0; i < n; i++) {
+        const uint8_t *ip = segs[i]->data + 14, *tcp = ip + 20;
+        uint32_t chunk = segs[i]->len - 54;
+        CHECK_EQ(rd16(ip + 2), 40 + chunk);
+        CHECK_EQ(inet_csum_fold(inet_csum_add(0, ip, 20)), 0xffff);
+        CHECK(tcp_csum_ok(ip, 20 + chunk));
+        uint32_t seq = (uint32_t)rd16(tcp + 4) << 16 | rd16(tcp + 6);
+        CHECK_EQ(seq, 4096 + covered);
+        CHECK(memcmp(segs[i]->data + 54, p->data + 54 + covered, chunk) == 0);
+        bool last = i + 1 == n;
+        CHECK_EQ(tcp[13], last ? 0x19 : 0x10);
+        CHECK_EQ(rd16(ip + 4), 0x1234 + i);
+        CHECK_EQ(segs[i]->off.gso_type, 0);
+        covered += chunk;
+        pkt_free(segs[i]);
+    }
+    CHECK_EQ(covered, payload);
+    /* Not enough room for the segments, or not TCP: refused. */
+    CHECK_EQ(offload_segment(p, segs, 10), 0);
+    p->off.gso_type = VIRTIO_NET_HDR_GSO_UDP;
+    CHECK_EQ(offload_segment(p, segs, 64), 0);
+    p->off.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+    p->data[14 + 9] = 17;
+    CHECK_EQ(offload_segment(p, segs, 64), 0);
+    /* Truncated headers: refused at every short length. */
+    p->data[14 + 9] = 6;
+    uint32_t full = p->len;
+    for (uint32_t len = 0; len < 54; len++) {
+        p->len = len;
+        CHECK_EQ(offload_segment(p, segs, 64), 0);
+    }
+    p->len = full;
+    pkt_free(p);
+    CHECK_EQ(pkt_pool_available(pool), 128);
+
+    struct pkt_offload off = {.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .gso_type = 1, .hdr_len = 54,
+                              .csum_start = 34};
+    offload_shift(&off, 4);
+    CHECK_EQ(off.csum_start, 38);
+    CHECK_EQ(off.hdr_len, 58);
+    pkt_pool_destroy(pool);
+    return check_exit();
+}
