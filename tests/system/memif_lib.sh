@@ -26,7 +26,7 @@ wait_link() {
 pktgen_ok() {
     local log=$1
     shift
-    timeout 60 "$PKTGEN" "$@" >"$log" 2>&1
+    timeout 60 ${PKTGEN_PREFIX:-} "$PKTGEN" "$@" >"$log" 2>&1
     local rc=$?
     cat "$log"
     [ "$rc" -eq 0 ] && grep -q '^lost      0 ' "$log" && grep -q '^corrupt   0,' "$log"
