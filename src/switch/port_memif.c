@@ -215,7 +215,34 @@ int memif_port_open(struct port *p, char *err, size_t errlen)
     mp->next_on_listener = l->ports;
     l->ports = mp;
     p->priv = mp;
+    mainloop_every(MEMIF_WATCHDOG_MS, memif_port_watchdog, mp);
     return 0;
+}
+
+void memif_port_watchdog(void *arg)
+{
+    /* A client must read the ring's flags after publishing its head with a full barrier in
+     * between; one that does not (some do not) can miss the moment the switch asks for
+     * signals, and its packets then wait for the next signal. Such packets are found here:
+     * pending, and the ring unchanged since the last look. */
+    struct memif_port *mp = arg;
+    struct memif_dpconn *dc = atomic_load(&mp->conn);
+    if (!dc)
+        return;
+    bool stuck = false;
+    for (unsigned i = 0; i < dc->ns2m; i++) {
+        struct memif_ring *ring = dc->s2m[i].ring;
+        uint16_t head = __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE);
+        uint16_t tail = __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE);
+        if (head != tail && head == mp->seen_head[i] && tail == mp->seen_tail[i])
+            stuck = true;
+        mp->seen_head[i] = head;
+        mp->seen_tail[i] = tail;
+    }
+    if (stuck) {
+        mp->watchdog_kicks++;
+        dp_kick();
+    }
 }
 
 unsigned memif_port_rx(struct port *p, struct pkt **pkts, unsigned max, struct pkt_pool *pool)
@@ -261,6 +288,7 @@ static void memif_port_describe(struct port *p, struct jw *w)
     }
     jw_kuint(w, "connects", mp->connects);
     jw_kuint(w, "disconnects", mp->disconnects);
+    jw_kuint(w, "watchdog_kicks", mp->watchdog_kicks);
     jw_kstr(w, "last_error", mp->last_error);
     jw_key(w, "errors");
     jw_obj_begin(w);
@@ -289,6 +317,7 @@ void memif_port_close(struct port *p)
             break;
         }
     }
+    mainloop_cancel(mp);
     mainloop_del(mp->notify_fd);
     close(mp->notify_fd);
     close(mp->epfd);

@@ -83,6 +83,8 @@ struct memif_port {
     char last_error[128];
     uint64_t connects, disconnects;
     uint64_t errors[MEMIF_E_MAX];
+    uint64_t watchdog_kicks;
+    uint16_t seen_head[MEMIF_MAX_RINGS], seen_tail[MEMIF_MAX_RINGS];
 };
 
 struct memif_listener {
@@ -99,6 +101,10 @@ struct memif_listener {
 void memif_listener_on_accept(void *listener, uint32_t events);
 void memif_cc_on_readable(void *cc, uint32_t events);
 void memif_port_on_notify(void *mp, uint32_t events);
+/* Management thread, every MEMIF_WATCHDOG_MS: wakes the data plane if a receive ring holds
+ * packets that have not moved since the last look (a signal the client never sent). */
+void memif_port_watchdog(void *mp);
+#define MEMIF_WATCHDOG_MS 100
 /* Ends a port's connection, telling the client why (NULL: no message). Main thread. */
 void memif_port_disconnect(struct memif_port *mp, const char *why);
 struct memif_port *memif_listener_find(struct memif_listener *l, uint32_t id);

@@ -195,6 +195,11 @@ static void test_library_connection(struct memif_port *mp, struct port *p)
         b[0].data[i] = (uint8_t)i;
     b[0].len = 100;
     CHECK_EQ(sluice_memif_tx_burst(m, 0, b, 1), 1);
+    /* Pending and unchanged across two looks: the watchdog wakes the data plane once. */
+    memif_port_watchdog(mp);
+    CHECK_EQ(mp->watchdog_kicks, 0);
+    memif_port_watchdog(mp);
+    CHECK_EQ(mp->watchdog_kicks, 1);
     struct pkt *pkts[PKT_BURST];
     struct pkt_pool *pool = pkt_pool_create(8, 2048);
     CHECK_EQ(memif_port_rx(p, pkts, PKT_BURST, pool), 1);
