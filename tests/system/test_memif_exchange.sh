@@ -29,6 +29,15 @@ check "several flows and sizes" \
     pktgen_ok "$WORK/g3.log" --tx "$MSOCK:0" --rx "$MSOCK:0" --no-announce --flows 16 \
     --size 60,64,128,1500,1514 --count 20000 --rate 50000 --wait-ms 3000
 
+# The abstract namespace (DPDK's default): a socket named "@name" has no file.
+ctl add-port a0 type=memif socket="@sluice-test-$T" id=0
+ctl add-port a1 type=memif socket="@sluice-test-$T" id=1
+check "abstract socket: traffic between its two interfaces" \
+    pktgen_ok "$WORK/ga.log" --tx "@sluice-test-$T:0" --rx "@sluice-test-$T:1" \
+    --size 60-1514 --size-step 7 --count 2000 --rate 20000 --wait-ms 3000
+ctl del-port a0
+ctl del-port a1
+
 rx0=$(port_stat m0 rx_packets)
 tx0=$(port_stat m0 tx_packets)
 echo "m0 rx $rx0 tx $tx0"

@@ -32,6 +32,25 @@ check "a new client connects to the same port and traffic flows" \
     pktgen_ok "$WORK/after-kill.log" --tx "$MSOCK:0" --rx "$MSOCK:0" --no-announce \
     --size 64,1500 --count 5000 --rate 20000 --wait-ms 3000
 
+# A client that connects and then says nothing is refused after the handshake time (5 s).
+check "a silent client is disconnected after the handshake time" python3 - "$MSOCK" <<'PY'
+import socket, struct, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+hello = s.recv(256)
+assert len(hello) == 128 and struct.unpack_from("<H", hello)[0] == 2, "no hello"
+s.settimeout(10)
+start = time.time()
+msg = s.recv(256)
+waited = time.time() - start
+kind = struct.unpack_from("<H", msg)[0]
+reason = msg[6:102].split(b"\0")[0].decode()
+print("after %.1f s: type %d %r" % (waited, kind, reason))
+assert kind == 8 and reason == "refused: timeout" and 3 < waited < 9
+assert s.recv(256) == b""  # closed
+PY
+check "counted as a timeout on the socket" grep -q '"timeout": 1' <<<"$(ctl --json show m0)"
+
 # The switch restarts; the reflector (same process) reconnects without being restarted.
 stop_sluiced
 check "reflector survived the switch going away" kill -0 "$ECHO_PID"

@@ -274,6 +274,54 @@ static void test_rx_interrupts(void)
     rig_free(&r);
 }
 
+static void test_rx_two_rings(void)
+{
+    struct rig r;
+    rig_init(&r);
+    struct memif_ring *second = calloc(1, memif_ring_bytes(LOG2));
+    second->cookie = MEMIF_COOKIE;
+    for (unsigned i = 0; i < SLOTS; i++)
+        second->desc[i] = (struct memif_desc){.length = 64, .offset = buf_off(&r, 1, i)};
+    r.c->s2m[1] = r.c->s2m[0];
+    r.c->s2m[1].ring = second;
+    r.c->ns2m = 2;
+    memif_dpconn_start(r.c);
+    for (int i = 0; i < 3; i++) {
+        client_send(&r, 64, (uint8_t)(10 + i), 0);
+        memset(r.mem + buf_off(&r, 1, (unsigned)i), 20 + i, 64);
+    }
+    second->head = 3;
+    struct pkt *pkts[PKT_BURST];
+    CHECK_EQ(memif_dp_rx(r.c, pkts, PKT_BURST, r.pool, &r.stats), 6);
+    int seen10 = 0, seen20 = 0;
+    for (int i = 0; i < 6; i++) {
+        for (int k = 0; k < i; k++)
+            CHECK(pkts[i] != pkts[k]); /* each lent packet its own */
+        seen10 += pkts[i]->data[0] >= 10 && pkts[i]->data[0] < 13;
+        seen20 += pkts[i]->data[0] >= 20 && pkts[i]->data[0] < 23;
+    }
+    CHECK_EQ(seen10, 3);
+    CHECK_EQ(seen20, 3);
+    /* A burst cut short: the rest comes next time, and the first burst goes back then. */
+    client_send(&r, 64, 1, 0);
+    client_send(&r, 64, 1, 0);
+    second->head = 5;
+    CHECK_EQ(memif_dp_rx(r.c, pkts, 3, r.pool, &r.stats), 3);
+    CHECK_EQ(r.s2m->tail, 3);
+    CHECK_EQ(second->tail, 3);
+    CHECK_EQ(memif_dp_rx(r.c, pkts, 3, r.pool, &r.stats), 1);
+    CHECK_EQ(memif_dp_rx(r.c, pkts, 3, r.pool, &r.stats), 0);
+    CHECK_EQ(r.s2m->tail, 5);
+    CHECK_EQ(second->tail, 5);
+    /* A violation on the second ring ends the connection too. */
+    second->desc[5 & (SLOTS - 1)].length = 0;
+    second->head = 6;
+    CHECK_EQ(memif_dp_rx(r.c, pkts, 3, r.pool, &r.stats), 0);
+    CHECK_EQ(r.c->broken_err, MEMIF_E_DESC_LENGTH);
+    free(second);
+    rig_free(&r);
+}
+
 static struct pkt *make_pkt(struct pkt_pool *pool, uint32_t len, uint8_t fill)
 {
     struct pkt *p = pkt_alloc(pool);
@@ -372,6 +420,7 @@ int main(void)
     test_rx_violations();
     test_rx_chain_violations();
     test_rx_interrupts();
+    test_rx_two_rings();
     test_tx();
     test_tx_violations();
     return check_exit();
