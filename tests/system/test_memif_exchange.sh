@@ -13,28 +13,28 @@ check "ports are down without a client" link_is m0 false
 check "an id already used on the socket is refused" bash -c "! $SLUICECTL --sock $SOCK add-port m2 type=memif socket=$MSOCK id=1"
 
 # Process two: a reflector on m1 sends every frame back with the addresses swapped.
-"$PKTGEN" --echo "$MSOCK:1" >"$WORK/echo.log" 2>&1 &
+"$PKTGEN" --echo "$MSOCK:1" --ring-size 4096 >"$WORK/echo.log" 2>&1 &
 BG_PIDS+=($!)
 check "reflector connects: m1 up" wait_link m1 true
 
 # Process one sends on m0 and receives the reflected frames on m0.
 check "60..9000 bytes, chained 2 KiB buffers, byte-exact both ways" \
     pktgen_ok "$WORK/g1.log" --tx "$MSOCK:0" --rx "$MSOCK:0" --no-announce \
-    --size 60-9000 --count 8941 --rate 20000 --wait-ms 3000
+    --size 60-9000 --count 8941 --rate 10000 --ring-size 4096 --wait-ms 3000
 check "m0 went down after its client exited" wait_link m0 false
 check "60..9000 bytes in 9216-byte buffers (one descriptor a frame)" \
     pktgen_ok "$WORK/g2.log" --tx "$MSOCK:0" --rx "$MSOCK:0" --no-announce --buffer-size 9216 \
-    --size 60-9000 --size-step 3 --count 2981 --rate 20000 --wait-ms 3000
+    --size 60-9000 --size-step 3 --count 2981 --rate 10000 --ring-size 4096 --wait-ms 3000
 check "several flows and sizes" \
     pktgen_ok "$WORK/g3.log" --tx "$MSOCK:0" --rx "$MSOCK:0" --no-announce --flows 16 \
-    --size 60,64,128,1500,1514 --count 20000 --rate 50000 --wait-ms 3000
+    --size 60,64,128,1500,1514 --count 20000 --rate 20000 --ring-size 4096 --wait-ms 3000
 
 # The abstract namespace (DPDK's default): a socket named "@name" has no file.
 ctl add-port a0 type=memif socket="@sluice-test-$T" id=0
 ctl add-port a1 type=memif socket="@sluice-test-$T" id=1
 check "abstract socket: traffic between its two interfaces" \
     pktgen_ok "$WORK/ga.log" --tx "@sluice-test-$T:0" --rx "@sluice-test-$T:1" \
-    --size 60-1514 --size-step 7 --count 2000 --rate 20000 --wait-ms 3000
+    --size 60-1514 --size-step 7 --count 2000 --rate 10000 --ring-size 4096 --wait-ms 3000
 ctl del-port a0
 ctl del-port a1
 

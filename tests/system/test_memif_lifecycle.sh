@@ -8,13 +8,13 @@ source "$(dirname "$0")/memif_lib.sh"
 start_sluiced
 ctl add-port m0 type=memif socket="$MSOCK" id=0
 ctl add-port m1 type=memif socket="$MSOCK" id=1
-"$PKTGEN" --echo "$MSOCK:1" >"$WORK/echo.log" 2>&1 &
+"$PKTGEN" --echo "$MSOCK:1" --ring-size 4096 >"$WORK/echo.log" 2>&1 &
 ECHO_PID=$!
 BG_PIDS+=($ECHO_PID)
 check "reflector up" wait_link m1 true
 
 # A sender killed in the middle of its traffic.
-"$PKTGEN" --tx "$MSOCK:0" --rx "$MSOCK:0" --no-announce --rate 20000 --duration 60 \
+"$PKTGEN" --tx "$MSOCK:0" --rx "$MSOCK:0" --no-announce --rate 10000 --ring-size 4096 --duration 60 \
     >"$WORK/victim.log" 2>&1 &
 VICTIM=$!
 BG_PIDS+=($VICTIM)
@@ -30,7 +30,7 @@ check "switch still answers" ctl show
 check "last error names the cause" grep -q "client went away" <<<"$(ctl --json show m0)"
 check "a new client connects to the same port and traffic flows" \
     pktgen_ok "$WORK/after-kill.log" --tx "$MSOCK:0" --rx "$MSOCK:0" --no-announce \
-    --size 64,1500 --count 5000 --rate 20000 --wait-ms 3000
+    --size 64,1500 --count 5000 --rate 10000 --ring-size 4096 --wait-ms 3000
 
 # A client that connects and then says nothing is refused after the handshake time (5 s).
 check "a silent client is disconnected after the handshake time" python3 - "$MSOCK" <<'PY'
@@ -60,5 +60,5 @@ check "reflector reconnected by itself" wait_link m1 true 10
 check "reflector is the same process" kill -0 "$ECHO_PID"
 check "traffic flows after the restart" \
     pktgen_ok "$WORK/after-restart.log" --tx "$MSOCK:0" --rx "$MSOCK:0" --no-announce \
-    --size 60-1514 --size-step 13 --count 5000 --rate 20000 --wait-ms 3000
+    --size 60-1514 --size-step 13 --count 5000 --rate 10000 --ring-size 4096 --wait-ms 3000
 finish
