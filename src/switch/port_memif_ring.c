@@ -188,6 +188,7 @@ static unsigned rx_ring(struct memif_dpconn *c, struct memif_sring *r, struct pk
         p->buf_size = d.length;
         p->len = d.length;
         p->pool = NULL;
+        p->clone_pool = pool; /* copies (e.g. to add a VLAN tag) come from the switch's pool */
         p->refcnt = 1;
         p->in_port = c->in_port;
         p->ts_ns = 0;

@@ -104,6 +104,13 @@ static void test_rx_lent(void)
     CHECK_EQ(pkt_headroom(pkts[0]), 0);
     CHECK_EQ(pkts[1]->len, 200);
     CHECK_EQ(pkts[1]->data[199], 0xbb);
+    /* A copy of a lent packet (to tag it for a trunk, say) comes from the switch's pool. */
+    struct pkt *copy = pkt_clone(pkts[1]);
+    CHECK(copy != NULL && copy->pool == r.pool);
+    CHECK(copy && copy->len == 200 && copy->data[0] == 0xbb && copy->data != pkts[1]->data);
+    CHECK(copy && pkt_headroom(copy) == PKT_HEADROOM); /* room to push a tag */
+    if (copy)
+        pkt_free(copy);
     /* Lent: the client gets the buffers back only at the next receive. */
     CHECK_EQ(r.s2m->tail, 0);
     CHECK_EQ(r.s2m->flags, MEMIF_RING_FLAG_MASK_INT); /* busy: polled, no signals wanted */
