@@ -424,7 +424,7 @@ void memif_port_on_notify(void *arg, uint32_t events)
     ssize_t n = read(mp->notify_fd, &v, sizeof(v));
     (void)n;
     struct memif_dpconn *dc = atomic_load(&mp->conn);
-    if (mp->cc && dc && atomic_load(&dc->broken)) {
+    if (mp->cc && dc && atomic_load_explicit(&dc->broken, memory_order_acquire)) {
         enum memif_err err = dc->broken_err;
         mp->errors[err]++;
         char why[96];

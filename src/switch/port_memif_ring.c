@@ -25,16 +25,18 @@ static inline void read_desc(const struct memif_sring *r, uint16_t slot, struct 
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
+/* Only the data-plane thread marks a connection broken: the reason is written before the flag
+ * is published, and the management thread reads it after seeing the flag. */
 static void mark_broken(struct memif_dpconn *c, enum memif_err err)
 {
-    int expected = 0;
-    if (atomic_compare_exchange_strong(&c->broken, &expected, 1)) {
-        c->broken_err = err;
-        if (c->notify_fd >= 0) {
-            uint64_t one = 1;
-            ssize_t w = write(c->notify_fd, &one, sizeof(one));
-            (void)w;
-        }
+    if (atomic_load_explicit(&c->broken, memory_order_relaxed))
+        return;
+    c->broken_err = err;
+    atomic_store_explicit(&c->broken, 1, memory_order_release);
+    if (c->notify_fd >= 0) {
+        uint64_t one = 1;
+        ssize_t w = write(c->notify_fd, &one, sizeof(one));
+        (void)w;
     }
 }
 
