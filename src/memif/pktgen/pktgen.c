@@ -612,8 +612,9 @@ int main(int argc, char **argv)
                 allowed = (uint64_t)((double)(now - start) * g.rate / 1e9) + 1;
             if (g.count && allowed > g.count)
                 allowed = g.count;
-            for (unsigned i = 0; i < g.nports && sent_total < allowed; i++) {
-                struct gport *p = &g.ports[i];
+            /* Start with a different port each time so that a rate is shared evenly. */
+            for (unsigned k = 0; k < g.nports && sent_total < allowed; k++) {
+                struct gport *p = &g.ports[(k + loops) % g.nports];
                 if (!p->tx)
                     continue;
                 uint64_t room = allowed - sent_total;
