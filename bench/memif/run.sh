@@ -3,7 +3,7 @@
 # receives on another, through sluiced (data plane on core 1, generator on core 0), for 64 and
 # 1500-byte frames; and in the same run, the same generator through DPDK testpmd's io
 # forwarding between two memif ports (testpmd as the memif server, forwarding on core 1).
-# The two alternate for ROUNDS rounds and the best round of each is kept, so that load from
+# The two alternate for ROUNDS rounds and the median round of each is reported, so that load from
 # other programs on a shared machine weighs on both alike.
 # Usage: bench/memif/run.sh [SECONDS] [ROUNDS]   (needs `make` first; root for testpmd)
 set -u
@@ -27,12 +27,14 @@ gen() { # gen TX RX SIZE: one generator run on core 0, its JSON summary
         --no-verify --poll --wait-ms 200 --json 2>>"$W/gen.err"
 }
 field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])['$2'])" "$1"; }
-better() { # better OLD NEW: the JSON with the higher receive rate
-    if [ -z "$1" ] || python3 -c "import json,sys; sys.exit(0 if json.loads(sys.argv[2])['rx_pps'] > json.loads(sys.argv[1])['rx_pps'] else 1)" "$1" "$2"; then
-        echo "$2"
-    else
-        echo "$1"
-    fi
+collect() { # collect LIST NEW: LIST with the JSON line NEW appended
+    printf '%s%s\n' "$1" "$2"
+}
+median() { # median LIST: the JSON line whose receive rate is the median of the rounds
+    python3 -c "
+import json,sys
+rows=sorted((json.loads(l) for l in sys.argv[1].splitlines() if l.strip()), key=lambda r: r['rx_pps'])
+print(json.dumps(rows[len(rows)//2]) if rows else '')" "$1"
 }
 report() { # report WHO SIZE JSON
     local j=$3
@@ -57,7 +59,7 @@ sluice_round() {
     for s in $SIZES; do
         local j
         j=$(gen "$W/memif.sock:0" "$W/memif.sock:1" "$s")
-        [ -n "$j" ] && SLUICE[$s]=$(better "${SLUICE[$s]:-}" "$j") && report "  sluice" "$s" "$j"
+        [ -n "$j" ] && SLUICE[$s]=$(collect "${SLUICE[$s]:-}" "$j") && report "  sluice" "$s" "$j"
     done
     kill "$spid"
     wait "$spid" 2>/dev/null
@@ -80,7 +82,7 @@ testpmd_round() {
     for s in $SIZES; do
         local j
         j=$(gen "$W/tp.sock:0" "$W/tp.sock:1" "$s")
-        [ -n "$j" ] && TESTPMD[$s]=$(better "${TESTPMD[$s]:-}" "$j") && report "  testpmd" "$s" "$j"
+        [ -n "$j" ] && TESTPMD[$s]=$(collect "${TESTPMD[$s]:-}" "$j") && report "  testpmd" "$s" "$j"
     done
     kill "$holder" 2>/dev/null # end of input: testpmd exits
     for _ in $(seq 1 50); do kill -0 "$tpid" 2>/dev/null || break; sleep 0.1; done
@@ -96,8 +98,10 @@ for r in $(seq 1 "$ROUNDS"); do
     [ -n "$HAVE_TESTPMD" ] && testpmd_round
 done
 
-echo "best of $ROUNDS rounds:"
+echo "median of $ROUNDS rounds:"
 for s in $SIZES; do
+    [ -n "${SLUICE[$s]:-}" ] && SLUICE[$s]=$(median "${SLUICE[$s]}")
+    [ -n "${TESTPMD[$s]:-}" ] && TESTPMD[$s]=$(median "${TESTPMD[$s]}")
     [ -n "${SLUICE[$s]:-}" ] && report sluice "$s" "${SLUICE[$s]}"
     [ -n "${TESTPMD[$s]:-}" ] && report testpmd "$s" "${TESTPMD[$s]}"
     if [ -n "${SLUICE[$s]:-}" ] && [ -n "${TESTPMD[$s]:-}" ]; then
