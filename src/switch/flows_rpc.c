@@ -15,6 +15,7 @@
 #include "daemon.h"
 #include "dataplane.h"
 #include "flowpath.h"
+#include "flows.h"
 #include "flowtable.h"
 #include "log.h"
 #include "mainloop.h"
@@ -154,6 +155,16 @@ static struct flow_table *implied_table(void)
 static const struct flow_table *current(void)
 {
     return published ? published : implied_table();
+}
+
+size_t flows_rule_count(void)
+{
+    return published ? flowtable_count(published) : 1;
+}
+
+uint64_t flows_version(void)
+{
+    return published ? published->version : 0;
 }
 
 static void expire_tick(void *arg);
