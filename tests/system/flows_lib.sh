@@ -5,17 +5,23 @@ CSUMCHECK="$ROOT/tests/system/csumcheck.py"
 
 # capture NAME HOST TCPDUMP-ARGS...: tcpdump in HOST's namespace on eth0, received frames
 # only, output in $WORK/NAME.txt; returns once tcpdump listens. Stop with stop_capture NAME.
-capture() {
+# capture_start/capture_ready do the same in two steps, to start several at once.
+capture_start() {
     local name=$1 host=$2
     shift 2
     ip netns exec "$(ns "$host")" tcpdump -i eth0 -Q in -nn -l "$@" >"$WORK/$name.txt" 2>"$WORK/$name.err" &
     local pid=$!
     BG_PIDS+=("$pid")
     eval "CAP_$name=$pid"
-    wait_listening "$WORK/$name.err" || {
-        echo "tcpdump did not start: $(cat "$WORK/$name.err")" >&2
+}
+capture_ready() {
+    wait_listening "$WORK/$1.err" || {
+        echo "tcpdump did not start: $(cat "$WORK/$1.err")" >&2
         return 1
     }
+}
+capture() {
+    capture_start "$@" && capture_ready "$1"
 }
 stop_capture() {
     local pid

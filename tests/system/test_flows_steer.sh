@@ -30,8 +30,9 @@ in_ns b ping -c 1 -W 2 10.62.0.3 >/dev/null # the switch learns b and c
 
 # output:PORT steers a's pings for c to b instead.
 ctl add-flow "priority=100,icmp,in_port=pa,nw_dst=10.62.0.3,actions=output:pb"
-capture sb b icmp
-capture sc c icmp
+capture_start sb b icmp
+capture_start sc c icmp
+capture_ready sb && capture_ready sc
 check "steered ping gets no answer" bash -c "! ip netns exec $(ns a) ping -c 3 -i 0.2 -W 1 10.62.0.3 >/dev/null"
 stop_capture sb
 stop_capture sc
@@ -69,7 +70,8 @@ check "output to the receiving port: nothing back" test "$(grep -c '7003' "$WORK
 ctl add-flow "priority=100,udp,tp_dst=7010,actions=flood"
 ctl add-flow "priority=100,udp,tp_dst=7011,actions=all"
 ctl add-flow "priority=100,udp,tp_dst=7012,actions=normal"
-for h in a b c d; do capture f$h $h udp; done
+for h in a b c d; do capture_start f$h $h udp; done
+for h in a b c d; do capture_ready f$h; done
 udp_from a $MAC_A $MAC_B 10.62.0.1 10.62.0.2 7010
 udp_from a $MAC_A $MAC_B 10.62.0.1 10.62.0.2 7011
 udp_from a $MAC_A $MAC_B 10.62.0.1 10.62.0.2 7012
