@@ -135,7 +135,7 @@ sluice_up() { # sluice_up [RULES-FILE]
         t0=$(date +%s.%N)
         sctl add-flows "$1" || die "sluicectl add-flows failed"
         t1=$(date +%s.%N)
-        LOAD_S=$(echo "$t1 - $t0" | bc)
+        LOAD_S=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
     fi
     taskset -a -p -c "$SWITCH_CPU" "$SLUICED_PID" >/dev/null
     SWITCH_PID=$SLUICED_PID

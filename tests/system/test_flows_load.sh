@@ -41,7 +41,7 @@ sleep 1
 t0=$(date +%s.%N)
 check "add-flows of $RULES rules" ctl add-flows "$WORK/rules.txt"
 t1=$(date +%s.%N)
-echo "add-flows of $RULES rules took $(echo "$t1 - $t0" | bc) s"
+echo "add-flows of $RULES rules took $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }') s"
 sleep 1
 kill -TERM "$PING_PID"
 wait "$PING_PID" 2>/dev/null
