@@ -1,7 +1,6 @@
 /* port_afpacket.c - the `afpacket` port: an existing Linux interface, received through a
  * TPACKET_V3 mmap ring and sent with one sendmmsg per burst, offload state kept. */
 #include <arpa/inet.h>
-#include <endian.h>
 #include <errno.h>
 #include <linux/if_packet.h>
 #include <linux/virtio_net.h>
@@ -159,16 +158,6 @@ static void release_block(struct afp *a)
     a->cur_frame = NULL;
 }
 
-static void offload_from_vnet(const struct virtio_net_hdr *vh, struct pkt_offload *off)
-{
-    off->flags = vh->flags;
-    off->gso_type = vh->gso_type;
-    off->hdr_len = le16toh(vh->hdr_len);
-    off->gso_size = le16toh(vh->gso_size);
-    off->csum_start = le16toh(vh->csum_start);
-    off->csum_offset = le16toh(vh->csum_offset);
-}
-
 /* Copies one ring frame into a packet, putting back the 802.1Q tag the kernel took out. */
 static bool copy_frame(struct port *port, const struct tpacket3_hdr *h, struct pkt *p)
 {
@@ -244,13 +233,7 @@ static unsigned afp_tx(struct port *port, struct pkt **pkts, unsigned n)
     if (n > PKT_BURST)
         n = PKT_BURST;
     for (unsigned i = 0; i < n; i++) {
-        const struct pkt_offload *o = &pkts[i]->off;
-        vh[i] = (struct virtio_net_hdr){.flags = o->flags,
-                                        .gso_type = o->gso_type,
-                                        .hdr_len = htole16(o->hdr_len),
-                                        .gso_size = htole16(o->gso_size),
-                                        .csum_start = htole16(o->csum_start),
-                                        .csum_offset = htole16(o->csum_offset)};
+        offload_to_vnet(&pkts[i]->off, &vh[i]);
         iov[i][0] = (struct iovec){&vh[i], sizeof(vh[i])};
         iov[i][1] = (struct iovec){pkts[i]->data, pkts[i]->len};
         msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = iov[i], .msg_iovlen = 2}};
