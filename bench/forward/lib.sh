@@ -41,6 +41,7 @@ OVS_DIR=
 OVS_HAD_NETDEV=0
 TRAFGEN_PGID=
 BG_PIDS=()
+EXTRA_LINKS=()
 SYSCTL_RESTORE=()
 AUTOGROUP_NICE_WAS=
 
@@ -68,6 +69,7 @@ cleanup() {
     sluice_down
     ovs_down
     ip link del "$BR" 2>/dev/null
+    for l in "${EXTRA_LINKS[@]}"; do ip link del "$l" 2>/dev/null; done
     ip link del "$VG" 2>/dev/null
     ip link del "$VK" 2>/dev/null
     ip netns del "$NSG" 2>/dev/null
@@ -314,11 +316,14 @@ switch_down() {
 
 # ---- the flood ----
 
-# trafgen_conf FILE: one 60-byte frame (64 on the wire with the FCS) of UDP towards the sink,
-# sent only by trafgen's worker on GEN_CPU (trafgen pins worker i to cpu i itself).
+# trafgen_conf FILE [any]: one 60-byte frame (64 on the wire with the FCS) of UDP towards the
+# sink, sent only by trafgen's worker on GEN_CPU (trafgen pins worker i to cpu i itself);
+# with "any", sent by every worker (trafgen runs one worker when its rate is limited).
 trafgen_conf() {
+    local cpu="cpu($GEN_CPU): "
+    [ "${2:-}" = any ] && cpu=
     cat >"$1" <<EOF
-cpu($GEN_CPU): {
+$cpu{
   $(mac_bytes "$FLOOD_DST_MAC"), $(mac_bytes "$GEN_MAC"), 0x08, 0x00,
   0x45, 0x00, const16(46), const16(0), 0x40, 0x00, 64, 17, csumip(14, 33),
   $(echo "$GEN_IP" | tr . ,), $(echo "$FLOOD_DST_IP" | tr . ,),
@@ -329,16 +334,31 @@ EOF
 }
 mac_bytes() { echo "0x$1" | sed 's/:/, 0x/g'; }
 
-# flood_start [TRAFGEN OPTIONS...]: the flood runs until flood_stop. trafgen forks one worker
-# per cpu; it runs in its own process group (job control on for that moment) so the whole
+# flood_start [PPS]: the flood runs until flood_stop, as fast as trafgen goes or at PPS packets
+# per second. It runs in its own process group (job control on for that moment) so the whole
 # group can be stopped, in this session so that it shares the session's scheduling group.
 flood_start() {
-    [ -f "$WORK/flood.cfg" ] || trafgen_conf "$WORK/flood.cfg"
+    local pps=${1:-} cfg="$WORK/flood.cfg" opts=(-P "$(nproc)")
+    if [ -n "$pps" ]; then
+        # A limited rate makes trafgen run one worker, which it pins to cpu 0: it is moved.
+        cfg="$WORK/flood-rate.cfg"
+        opts=(-P 1 -b "${pps}pps")
+        [ -f "$cfg" ] || trafgen_conf "$cfg" any
+    fi
+    [ -f "$cfg" ] || trafgen_conf "$cfg"
     set -m
-    nice -n "$NICE" ip netns exec "$NSG" trafgen -i "$WORK/flood.cfg" -o eth0 -P "$(nproc)" -Q "$@" \
+    nice -n "$NICE" ip netns exec "$NSG" trafgen -i "$cfg" -o eth0 -Q "${opts[@]}" \
         >"$WORK/trafgen.log" 2>&1 &
     TRAFGEN_PGID=$!
     set +m
+    if [ -n "$pps" ]; then
+        local i p
+        for i in $(seq 1 50); do
+            [ "$(pgrep -g "$TRAFGEN_PGID" | wc -l)" -ge 2 ] && break
+            sleep 0.02
+        done
+        for p in $(pgrep -g "$TRAFGEN_PGID"); do taskset -a -p -c "$GEN_CPU" "$p" >/dev/null 2>&1; done
+    fi
 }
 flood_stop() {
     [ -n "$TRAFGEN_PGID" ] || return 0
@@ -363,15 +383,14 @@ cpu_ticks() { # user+system clock ticks of a process, all threads
 }
 snapshot() { echo "$(date +%s.%N) $(gen_tx) $(sink_rx) $(cpu_ticks "${1:-}")"; }
 
-# measure_flood SECONDS [PID [TRAFGEN OPTIONS...]]: runs the flood, and after one second of
+# measure_flood SECONDS [PID [PPS]]: runs the flood, and after one second of
 # warm-up measures SECONDS of it. Sets OFFERED_PPS (generator's tx), DELIVERED_PPS (sink's rx)
 # and CPU_PCT (PID's CPU time as a percentage of one core, "-" without PID). When FLOOD_HOOK
 # names a command, its output at the start and the end of the window goes to HOOK_A and HOOK_B.
 FLOOD_HOOK=
 measure_flood() {
     local secs=$1 pid=${2:-}
-    shift 2 || shift $#
-    flood_start "$@"
+    flood_start "${3:-}"
     sleep 1
     local a b
     a=$(snapshot "$pid")
