@@ -98,7 +98,7 @@ ovs_mirror_off() {
 
 # ---- one measurement ----
 
-tool_ticks() { echo "$(date +%s.%N) $(cpu_ticks "$CAP_PID")"; }
+tool_ticks() { echo "$EPOCHREALTIME $(cpu_ticks "$CAP_PID")"; }
 
 # run_case NAME ROUND START_COMMAND [PPS]: the flood (as fast as it goes, or at PPS) with the
 # capture that START_COMMAND starts ("none" for no capture). Records forwarding and capture.

@@ -12,10 +12,12 @@ SLUICEDUMP="$BUILD/sluicedump"
 # The generator runs on one core, every switch's data plane on the other.
 GEN_CPU=${GEN_CPU:-1}
 SWITCH_CPU=${SWITCH_CPU:-0}
-# Generator, switches and iperf3 run at this nice level so that other work on a shared machine
-# takes less of their cores (the same for every switch; NICE=0 to turn off). With the kernel's
-# autogroup scheduling a process's nice only counts inside its session's group, so the nice
-# level is also given to this session's group (restored at exit) and to daemons that detach.
+# The benchmark and everything it starts (generator, switches, iperf3, capture tools) run at
+# this nice level so that other work on a shared machine takes less of their cores (the same
+# for every switch; NICE=0 to turn off). With the kernel's autogroup scheduling a process's
+# nice only counts inside its session's group, so the level is also given to this session's
+# group (restored at exit) and to daemons that detach into sessions of their own. Nothing
+# gets a level of its own: the script's short-lived readers must not wait behind the flood.
 NICE=${NICE:--15}
 
 T=$(printf '%04x' $((RANDOM % 65536)))
@@ -50,6 +52,7 @@ autogroup_nice() {
     [ -w "/proc/$1/autogroup" ] && echo "$NICE" >"/proc/$1/autogroup" 2>/dev/null
     return 0
 }
+renice -n "$NICE" -p $$ >/dev/null
 if [ -r /proc/$$/autogroup ]; then
     AUTOGROUP_NICE_WAS=$(sed -n 's/.* nice //p' /proc/$$/autogroup)
     autogroup_nice $$
@@ -157,7 +160,7 @@ s.send(mac(sys.argv[1]) + mac(sys.argv[2]) + b"\x88\xb5" + bytes(46))' "$GEN_MAC
 # ---- switches under test ----
 
 sluice_up() {
-    nice -n "$NICE" "$SLUICED" --sock "$WORK/sluiced.sock" --state-dir "$WORK/sluice-state" --log-level info \
+    "$SLUICED" --sock "$WORK/sluiced.sock" --state-dir "$WORK/sluice-state" --log-level info \
         >>"$WORK/sluiced.log" 2>&1 &
     SLUICED_PID=$!
     # The whole daemon (data plane and management thread) stays on the switch's core.
@@ -182,7 +185,7 @@ sluicectl() { "$SLUICECTL" --sock "$WORK/sluiced.sock" "$@"; }
 
 # sluice_counters: the time, then the daemon's port counters (JSON), read right after a snapshot.
 sluice_counters() {
-    echo "$(date +%s.%N) $(sluicectl --json port-stats | tr -d '\n')"
+    echo "$EPOCHREALTIME $(sluicectl --json port-stats | tr -d '\n')"
 }
 
 # sluice_breakdown: where the offered packets went during the last flood (HOOK_A/HOOK_B), as
@@ -259,7 +262,7 @@ ovs_up() { # ovs_up [tso]
     ovs_ctl --no-wait init
     # userspace TSO is read once, when ovs-vswitchd starts: set it before the daemon runs.
     [ "${1:-}" = tso ] && ovs_ctl --no-wait set Open_vSwitch . other_config:userspace-tso-enable=true
-    taskset -c "$SWITCH_CPU" nice -n "$NICE" ovs-vswitchd "unix:$OVS_DIR/db.sock" \
+    taskset -c "$SWITCH_CPU" ovs-vswitchd "unix:$OVS_DIR/db.sock" \
         --pidfile="$OVS_DIR/ovs-vswitchd.pid" --unixctl="$OVS_DIR/ovs-vswitchd.ctl" \
         --log-file="$OVS_DIR/ovs-vswitchd.log" --detach >>"$OVS_DIR/start.log" 2>&1 ||
         die "ovs-vswitchd did not start"
@@ -347,7 +350,7 @@ flood_start() {
     fi
     [ -f "$cfg" ] || trafgen_conf "$cfg"
     set -m
-    nice -n "$NICE" ip netns exec "$NSG" trafgen -i "$cfg" -o eth0 -Q "${opts[@]}" \
+    ip netns exec "$NSG" trafgen -i "$cfg" -o eth0 -Q "${opts[@]}" \
         >"$WORK/trafgen.log" 2>&1 &
     TRAFGEN_PGID=$!
     set +m
@@ -374,14 +377,24 @@ flood_stop() {
 # (a veth reports its peer's transmissions as its own receptions and the other way round).
 gen_tx() { cat "/sys/class/net/$VG/statistics/rx_packets"; }
 sink_rx() { cat "/sys/class/net/$VK/statistics/tx_packets"; }
+# The readers below run in this shell (no process started) so that a snapshot is taken in
+# one go even when the cores are busy.
 cpu_ticks() { # user+system clock ticks of a process, all threads
-    [ -n "${1:-}" ] && [ -r "/proc/$1/stat" ] || {
+    local stat
+    if [ -z "${1:-}" ] || ! read -r stat <"/proc/$1/stat" 2>/dev/null; then
         echo 0
         return
-    }
-    sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
+    fi
+    stat=${stat##*) }
+    set -- $stat
+    echo $((${12} + ${13}))
 }
-snapshot() { echo "$(date +%s.%N) $(gen_tx) $(sink_rx) $(cpu_ticks "${1:-}")"; }
+snapshot() { # snapshot [PID]: "time generator_tx sink_rx cpu_ticks"
+    local t=$EPOCHREALTIME g k
+    read -r g <"/sys/class/net/$VG/statistics/rx_packets"
+    read -r k <"/sys/class/net/$VK/statistics/tx_packets"
+    echo "$t $g $k $(cpu_ticks "${1:-}")"
+}
 
 # measure_flood SECONDS [PID [PPS]]: runs the flood, and after one second of
 # warm-up measures SECONDS of it. Sets OFFERED_PPS (generator's tx), DELIVERED_PPS (sink's rx)
@@ -409,7 +422,7 @@ measure_flood() {
 # connection was made or nothing arrived).
 measure_iperf() {
     local secs=$1
-    nice -n "$NICE" ip netns exec "$NSK" iperf3 -s -1 >"$WORK/iperf-server.log" 2>&1 &
+    ip netns exec "$NSK" iperf3 -s -1 >"$WORK/iperf-server.log" 2>&1 &
     local srv=$!
     BG_PIDS+=("$srv")
     local i
@@ -417,7 +430,7 @@ measure_iperf() {
         ip netns exec "$NSK" ss -Hltn 'sport = :5201' | grep -q . && break
         sleep 0.05
     done
-    nice -n "$NICE" ip netns exec "$NSG" taskset -c "$GEN_CPU" timeout $((secs + 15)) \
+    ip netns exec "$NSG" taskset -c "$GEN_CPU" timeout $((secs + 15)) \
         iperf3 -c "$SINK_IP" -t "$secs" --connect-timeout 3000 -J >"$WORK/iperf.json" 2>/dev/null
     IPERF_GBPS=$(python3 -c '
 import json, sys
