@@ -38,6 +38,9 @@ print_machine
 topo_up
 RESULTS="$WORK/results"
 : >"$RESULTS"
+# The capture tools run on the switch's core: what capturing costs is taken from forwarding,
+# never from the generator.
+CAPTURE_CPU=${CAPTURE_CPU:-$SWITCH_CPU}
 MIRROR_PORT="mi$T"
 EXTRA_LINKS+=("$MIRROR_PORT")
 CAP_PID=
@@ -46,13 +49,13 @@ CAP_LOG="$WORK/capture.log"
 # ---- capture tools: started before the flood, stopped after it ----
 
 sluicedump_start() { # sluicedump_start [FILTER]
-    "$SLUICEDUMP" --sock "$WORK/sluiced.sock" -i p2 -w /dev/null "$@" >"$CAP_LOG" 2>&1 &
+    taskset -c "$CAPTURE_CPU" "$SLUICEDUMP" --sock "$WORK/sluiced.sock" -i p2 -w /dev/null "$@" >"$CAP_LOG" 2>&1 &
     CAP_PID=$!
     BG_PIDS+=("$CAP_PID")
     wait_listening
 }
 tcpdump_start() {
-    tcpdump -i "$MIRROR_PORT" -w /dev/null >"$CAP_LOG" 2>&1 &
+    taskset -c "$CAPTURE_CPU" tcpdump -i "$MIRROR_PORT" -w /dev/null >"$CAP_LOG" 2>&1 &
     CAP_PID=$!
     BG_PIDS+=("$CAP_PID")
     wait_listening
