@@ -16,11 +16,12 @@ RUNS=3
 SECS=5
 RATES=100000,200000,300000,400000,500000
 SWEEP=1
+need_arg() { [ $# -ge 2 ] || { usage >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
     case "$1" in
-    --runs) RUNS=$2; shift 2 ;;
-    --seconds) SECS=$2; shift 2 ;;
-    --rates) RATES=$2; shift 2 ;;
+    --runs) need_arg "$@"; RUNS=$2; shift 2 ;;
+    --seconds) need_arg "$@"; SECS=$2; shift 2 ;;
+    --rates) need_arg "$@"; RATES=$2; shift 2 ;;
     --no-sweep) SWEEP=0; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;

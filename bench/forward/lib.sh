@@ -1,7 +1,11 @@
 # bench/forward/lib.sh - shared by the forwarding and capture benchmarks: the two-namespace
 # topology, the switches under test (sluiced, Linux bridge, Open vSwitch userspace), the
-# trafgen flood and its counters, iperf3, medians, and cleanup of everything on any exit.
+# trafgen flood and its counters, iperf3, and cleanup of everything on any exit.
 set -u
+[ "$(id -u)" = 0 ] || {
+    echo "error: run as root (network namespaces, veth pairs, scheduling priority)" >&2
+    exit 1
+}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${SLUICE_BUILD:-build}
 case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac

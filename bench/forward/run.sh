@@ -16,11 +16,12 @@ RUNS=3
 SECS=5
 ONLY=gen,sluice,bridge,ovs,ovs-tso
 IPERF=1
+need_arg() { [ $# -ge 2 ] || { usage >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
     case "$1" in
-    --runs) RUNS=$2; shift 2 ;;
-    --seconds) SECS=$2; shift 2 ;;
-    --only) ONLY=$2; shift 2 ;;
+    --runs) need_arg "$@"; RUNS=$2; shift 2 ;;
+    --seconds) need_arg "$@"; SECS=$2; shift 2 ;;
+    --only) need_arg "$@"; ONLY=$2; shift 2 ;;
     --no-iperf) IPERF=0; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
@@ -32,6 +33,12 @@ case "$RUNS$SECS" in *[!0-9]*) usage >&2; exit 2 ;; esac
 . "$(dirname "$0")/lib.sh"
 
 IFS=, read -r -a SWITCHES <<<"$ONLY"
+if [ "$IPERF" = 0 ]; then # ovs-tso is measured with iperf3 only
+    kept=()
+    for s in "${SWITCHES[@]}"; do [ "$s" = ovs-tso ] || kept+=("$s"); done
+    SWITCHES=("${kept[@]}")
+fi
+[ ${#SWITCHES[@]} -gt 0 ] || die "nothing to measure"
 for s in "${SWITCHES[@]}"; do
     case "$s" in gen | sluice | bridge | ovs | ovs-tso) ;; *) die "unknown switch '$s' in --only" ;; esac
 done
