@@ -425,6 +425,11 @@ static void *dp_main(void *unused)
         if (dp.now_s != last_expire) {
             last_expire = dp.now_s;
             l2_expire(cfg, dp.now_s);
+            for (uint32_t i = 0; i < cfg->nslots; i++) {
+                struct port *p = cfg->slots[i].port;
+                if (p && p->kind->tick && !p->failed)
+                    p->kind->tick(p);
+            }
         }
         unsigned work = 0;
         poll_active(cfg, &work);

@@ -18,8 +18,11 @@
 #include "offload.h"
 #include "port.h"
 
-#define RX_BLOCK_SIZE (1u << 20) /* holds a 64 KiB GSO frame many times over */
-#define RX_BLOCKS 16
+/* Blocks are handed over when full or after RX_RETIRE_MS; many small blocks let the ring absorb
+ * a long stall (16 MiB: about 100k minimum-size frames) while each still fits a 64 KiB GSO
+ * frame. */
+#define RX_BLOCK_SIZE (1u << 17)
+#define RX_BLOCKS 128
 #define RX_FRAME_SIZE 2048
 #define RX_RETIRE_MS 1 /* a partly filled block is handed over after this long */
 
@@ -259,6 +262,19 @@ static unsigned afp_tx(struct port *port, struct pkt **pkts, unsigned n)
     return sent;
 }
 
+/* Frames the kernel could not put in the ring are counted there; collecting them (the read
+ * resets the kernel's count) keeps the promise that every frame is accounted for. */
+static void afp_tick(struct port *port)
+{
+    struct afp *a = port->priv;
+    struct tpacket_stats_v3 st;
+    socklen_t len = sizeof(st);
+    if (getsockopt(a->rx_fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0 && st.tp_drops) {
+        port->stats.rx_packets += st.tp_drops;
+        port->stats.rx_drops[DROP_RING_FULL] += st.tp_drops;
+    }
+}
+
 static int afp_poll_fd(struct port *port)
 {
     return ((struct afp *)port->priv)->rx_fd;
@@ -294,6 +310,7 @@ PORT_KIND(afpacket_kind, {.name = "afpacket",
                           .rx = afp_rx,
                           .tx = afp_tx,
                           .poll_fd = afp_poll_fd,
+                          .tick = afp_tick,
                           .link_up = afp_link_up,
                           .describe = afp_describe,
                           .close = afp_close,
