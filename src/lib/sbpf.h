@@ -85,6 +85,8 @@ uint32_t sbpf_interp_ex(const struct sbpf_insn *prog, unsigned n, const uint8_t 
 struct sbpf_prog_info {
     bool has_backward_jumps;
     uint16_t maybe_unset_slots; /* bit i: some path may read slot i before writing it */
+    bool a_maybe_unset;         /* some path reads A before writing it (it starts at 0) */
+    bool x_maybe_unset;         /* likewise X */
 };
 void sbpf_prog_info(const struct sbpf_insn *prog, unsigned n, struct sbpf_prog_info *info);
 

@@ -1,23 +1,68 @@
-/* sbpf_analyze.c - static facts about a validated program: whether it loops, and which
- * scratch slots some path can read before any store (those must start out zeroed). */
+/* sbpf_analyze.c - static facts about a validated program: whether it loops, and which of
+ * A, X and the scratch slots some path can read before writing (those must start at 0). */
 #include "sbpf.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static uint16_t slots_stored(const struct sbpf_insn *in)
+/* State bits: scratch slots 0..15, then A and X. */
+#define BIT_A (1u << SBPF_MEMWORDS)
+#define BIT_X (1u << (SBPF_MEMWORDS + 1))
+#define ALL_BITS (BIT_X | BIT_A | ((1u << SBPF_MEMWORDS) - 1))
+
+static uint32_t slot_bit(uint32_t k)
 {
-    if ((SBPF_CLASS(in->code) == SBPF_ST || SBPF_CLASS(in->code) == SBPF_STX) &&
-        in->k < SBPF_MEMWORDS)
-        return (uint16_t)(1u << in->k);
-    return 0;
+    return k < SBPF_MEMWORDS ? 1u << k : 0;
 }
 
-static int slot_loaded(const struct sbpf_insn *in)
+/* What insn reads and writes among A, X and the slots. */
+static void uses_defs(const struct sbpf_insn *in, uint32_t *uses, uint32_t *defs)
 {
-    if ((in->code == (SBPF_LD | SBPF_MEM) || in->code == (SBPF_LDX | SBPF_MEM)))
-        return (int)in->k;
-    return -1;
+    uint16_t code = in->code;
+    *uses = *defs = 0;
+    switch (SBPF_CLASS(code)) {
+    case SBPF_LD:
+        *defs = BIT_A;
+        if (SBPF_MODE(code) == SBPF_IND)
+            *uses = BIT_X;
+        if (SBPF_MODE(code) == SBPF_MEM)
+            *uses = slot_bit(in->k);
+        break;
+    case SBPF_LDX:
+        *defs = BIT_X;
+        if (SBPF_MODE(code) == SBPF_MEM)
+            *uses = slot_bit(in->k);
+        break;
+    case SBPF_ST:
+        *uses = BIT_A;
+        *defs = slot_bit(in->k);
+        break;
+    case SBPF_STX:
+        *uses = BIT_X;
+        *defs = slot_bit(in->k);
+        break;
+    case SBPF_ALU:
+        *uses = BIT_A | (SBPF_OP(code) != SBPF_NEG && SBPF_SRC(code) == SBPF_X ? BIT_X : 0);
+        *defs = BIT_A;
+        break;
+    case SBPF_JMP:
+        if (SBPF_OP(code) != SBPF_JA)
+            *uses = BIT_A | (SBPF_SRC(code) == SBPF_X ? BIT_X : 0);
+        break;
+    case SBPF_RET:
+        if (SBPF_RVAL(code) == SBPF_A)
+            *uses = BIT_A;
+        break;
+    case SBPF_MISC:
+        if (code == (SBPF_MISC | SBPF_TAX)) {
+            *uses = BIT_A;
+            *defs = BIT_X;
+        } else {
+            *uses = BIT_X;
+            *defs = BIT_A;
+        }
+        break;
+    }
 }
 
 /* Successors of insn i; returns how many (0..2). */
@@ -48,29 +93,32 @@ void sbpf_prog_info(const struct sbpf_insn *prog, unsigned n, struct sbpf_prog_i
         if (prog[i].code == (SBPF_JMP | SBPF_JA) && (int32_t)prog[i].k < 0)
             info->has_backward_jumps = true;
 
-    /* Must-be-stored sets: the slots written on every path reaching each insn. Start from
-     * "all" everywhere but the entry and shrink to the fixed point; a forward-only program
-     * reaches it in one sweep, a looping one in a few. */
-    uint16_t *set_in = malloc(sizeof(*set_in) * (n ? n : 1));
-    if (!set_in) {
-        info->maybe_unset_slots = 0xffff; /* zeroing every slot is always correct */
+    /* Must-be-written sets: what every path reaching each insn has written. Start from "all"
+     * everywhere but the entry and shrink to the fixed point; a forward-only program gets
+     * there in one sweep, a looping one in a few. */
+    uint32_t *set_in = malloc(sizeof(*set_in) * (n ? n : 1));
+    if (!set_in) { /* starting everything at 0 is always correct */
+        info->maybe_unset_slots = 0xffff;
+        info->a_maybe_unset = info->x_maybe_unset = true;
         return;
     }
     for (unsigned i = 0; i < n; i++)
-        set_in[i] = 0xffff;
+        set_in[i] = ALL_BITS;
     if (n)
         set_in[0] = 0;
     bool changed = true;
     while (changed) {
         changed = false;
         for (unsigned i = 0; i < n; i++) {
-            uint16_t out = set_in[i] | slots_stored(&prog[i]);
+            uint32_t uses, defs;
+            uses_defs(&prog[i], &uses, &defs);
+            uint32_t out = set_in[i] | defs;
             unsigned succ[2];
             unsigned ns = successors(prog, i, succ);
             for (unsigned s = 0; s < ns; s++) {
                 if (succ[s] >= n)
                     continue;
-                uint16_t next = set_in[succ[s]] & out;
+                uint32_t next = set_in[succ[s]] & out;
                 if (next != set_in[succ[s]]) {
                     set_in[succ[s]] = next;
                     changed = true;
@@ -79,10 +127,14 @@ void sbpf_prog_info(const struct sbpf_insn *prog, unsigned n, struct sbpf_prog_i
         }
     }
     /* Unreachable insns keep "all" and so flag nothing: they never run. */
+    uint32_t unset = 0;
     for (unsigned i = 0; i < n; i++) {
-        int slot = slot_loaded(&prog[i]);
-        if (slot >= 0 && slot < SBPF_MEMWORDS && !(set_in[i] & (1u << slot)))
-            info->maybe_unset_slots |= (uint16_t)(1u << slot);
+        uint32_t uses, defs;
+        uses_defs(&prog[i], &uses, &defs);
+        unset |= uses & ~set_in[i];
     }
+    info->maybe_unset_slots = (uint16_t)(unset & 0xffff);
+    info->a_maybe_unset = (unset & BIT_A) != 0;
+    info->x_maybe_unset = (unset & BIT_X) != 0;
     free(set_in);
 }

@@ -76,7 +76,8 @@ enum cc { CC_B = 0x2, CC_AE = 0x3, CC_E = 0x4, CC_NE = 0x5, CC_A = 0x7, CC_ALWAY
 /* Sites that are not BPF instructions: targets past the n instruction slots. */
 enum { T_RET0 = 0, T_NEXT = 1, T_LOOP = 2, T_DONE = 3, T_SPECIAL_COUNT = 4 };
 
-/* At most: budget check, bounds or zero check, two branches per insn; plus a few around. */
+/* At most: budget check, bounds or zero check, two branches (or a burst loop tail) per insn;
+ * plus a few around. */
 #define SITES_PER_INSN 4
 #define SITES_EXTRA 8
 #define MAX_PASSES 24
@@ -88,6 +89,8 @@ struct jit {
     bool burst;
     bool budgeted;
     uint16_t zero_slots;
+    bool uses_wirelen, uses_packet, zero_a, zero_x;
+    const uint64_t *known_len; /* known_len[i]: caplen >= this on every path reaching insn i */
     const uint8_t *leader;     /* leader[i]: insn i starts a straight-line block */
     const uint16_t *block_len; /* for leaders: insns in the block */
 
@@ -303,16 +306,19 @@ static void load_packet(struct jit *j, int dst, unsigned size, int base, int ind
     }
 }
 
-/* A = P[k:size] (or, for MSH, the byte at k into X): fails unless k + size <= caplen. */
-static void emit_load_abs(struct jit *j, int dst, unsigned size, uint32_t k)
+/* A = P[k:size] (or, for MSH, the byte at k into X): fails unless k + size <= caplen. The
+ * test is left out when an earlier load on every path here already proved caplen >= end. */
+static void emit_load_abs(struct jit *j, unsigned i, int dst, unsigned size, uint32_t k)
 {
     uint64_t end = (uint64_t)k + size;
     if (end > UINT32_MAX) { /* past any caplen */
         jump_ret0(j, CC_ALWAYS);
         return;
     }
-    alu_ri(j, ALU_CMP, REG_CAPLEN, (uint32_t)end);
-    jump_ret0(j, CC_B);
+    if (end > j->known_len[i]) {
+        alu_ri(j, ALU_CMP, REG_CAPLEN, (uint32_t)end);
+        jump_ret0(j, CC_B);
+    }
     if (k <= INT32_MAX) {
         load_packet(j, dst, size, REG_PKT, NO_INDEX, (int32_t)k);
     } else {
@@ -488,6 +494,15 @@ static void emit_cond_jump(struct jit *j, unsigned i, const struct sbpf_insn *in
     }
 }
 
+/* Next packet of the burst: back to the loop head, or out when the burst is done. */
+static void emit_loop_tail(struct jit *j)
+{
+    op_rr(j, 1, 0xff, 0, BURST_INDEX);           /* inc r14 */
+    op_rr(j, 0, 0x39, BURST_COUNT, BURST_INDEX); /* cmp r14d, r15d */
+    emit_jump(j, CC_B, special(j, T_LOOP));
+    emit_jump(j, CC_ALWAYS, special(j, T_DONE));
+}
+
 /* Stores the verdict (from eax, or an immediate) for the current packet of a burst. */
 static void burst_store_verdict(struct jit *j, bool imm, uint32_t k)
 {
@@ -507,8 +522,10 @@ static void emit_ret(struct jit *j, bool imm, uint32_t k)
         emit8(j, 0xc3);
         return;
     }
+    /* The loop's back edge is repeated here rather than jumped to: one taken branch less
+     * per packet. */
     burst_store_verdict(j, imm, k);
-    emit_jump(j, CC_ALWAYS, special(j, T_NEXT));
+    emit_loop_tail(j);
 }
 
 static void emit_insn(struct jit *j, unsigned i)
@@ -528,13 +545,13 @@ static void emit_insn(struct jit *j, unsigned i)
         emit_ret(j, false, 0);
         break;
     case SBPF_LD | SBPF_W | SBPF_ABS:
-        emit_load_abs(j, REG_A, 4, k);
+        emit_load_abs(j, i, REG_A, 4, k);
         break;
     case SBPF_LD | SBPF_H | SBPF_ABS:
-        emit_load_abs(j, REG_A, 2, k);
+        emit_load_abs(j, i, REG_A, 2, k);
         break;
     case SBPF_LD | SBPF_B | SBPF_ABS:
-        emit_load_abs(j, REG_A, 1, k);
+        emit_load_abs(j, i, REG_A, 1, k);
         break;
     case SBPF_LD | SBPF_W | SBPF_IND:
         emit_load_ind(j, 4, k);
@@ -546,7 +563,7 @@ static void emit_insn(struct jit *j, unsigned i)
         emit_load_ind(j, 1, k);
         break;
     case SBPF_LDX | SBPF_MSH | SBPF_B:
-        emit_load_abs(j, REG_X, 1, k);
+        emit_load_abs(j, i, REG_X, 1, k);
         alu_ri(j, ALU_AND, REG_X, 0xf);
         shift_ri(j, 4, REG_X, 2);
         break;
@@ -595,12 +612,14 @@ static void emit_insn(struct jit *j, unsigned i)
     }
 }
 
-/* Per packet: A = X = 0, the scratch slots some path reads before writing are zeroed (eax
- * is already 0), and a looping program gets its instruction budget. */
+/* Per packet: A, X and the scratch slots start at 0 where some path reads them before
+ * writing them, and a looping program gets its instruction budget. */
 static void emit_packet_setup(struct jit *j)
 {
-    mov_ri(j, REG_A, 0);
-    mov_ri(j, REG_X, 0);
+    if (j->zero_a || j->zero_slots)
+        mov_ri(j, REG_A, 0);
+    if (j->zero_x)
+        mov_ri(j, REG_X, 0);
     for (unsigned s = 0; s < SBPF_MEMWORDS; s++)
         if (j->zero_slots & (1u << s))
             store_scratch(j, REG_A, s);
@@ -632,8 +651,14 @@ static void emit_pass(struct jit *j)
     j->short_jumps = j->near_jumps = 0;
     j->shift = 0;
 
+    /* endbr64: a no-op, but the valid target of an indirect call where the CPU tracks them. */
+    emit8(j, 0xf3);
+    emit8(j, 0x0f);
+    emit8(j, 0x1e);
+    emit8(j, 0xfa);
     if (!j->burst) {
-        mov_rr(j, REG_CAPLEN, RDX);
+        if (j->uses_packet)
+            mov_rr(j, REG_CAPLEN, RDX);
         emit_packet_setup(j);
     } else {
         for (unsigned r = 0; r < BURST_SAVED_COUNT; r++)
@@ -647,9 +672,13 @@ static void emit_pass(struct jit *j)
         op_rr(j, 0, 0x85, BURST_COUNT, BURST_COUNT);
         emit_jump(j, CC_E, special(j, T_DONE));
         place(j, special(j, T_LOOP));
-        op_rm(j, 1, 0x8b, REG_PKT, BURST_PKTS, BURST_INDEX, 3, 0);
-        op_rm(j, 0, 0x8b, REG_WIRELEN, BURST_WIRELENS, BURST_INDEX, 2, 0);
-        op_rm(j, 0, 0x8b, REG_CAPLEN, BURST_CAPLENS, BURST_INDEX, 2, 0);
+        /* Only the arguments the program looks at. */
+        if (j->uses_packet) {
+            op_rm(j, 1, 0x8b, REG_PKT, BURST_PKTS, BURST_INDEX, 3, 0);
+            op_rm(j, 0, 0x8b, REG_CAPLEN, BURST_CAPLENS, BURST_INDEX, 2, 0);
+        }
+        if (j->uses_wirelen)
+            op_rm(j, 0, 0x8b, REG_WIRELEN, BURST_WIRELENS, BURST_INDEX, 2, 0);
         emit_packet_setup(j);
     }
 
@@ -667,8 +696,7 @@ static void emit_pass(struct jit *j)
         place(j, special(j, T_DONE));
         return;
     }
-    mov_ri(j, REG_A, 0);
-    burst_store_verdict(j, false, 0);
+    burst_store_verdict(j, true, 0);
     place(j, special(j, T_NEXT));
     op_rr(j, 1, 0xff, 0, BURST_INDEX);           /* inc r14 */
     op_rr(j, 0, 0x39, BURST_COUNT, BURST_INDEX); /* cmp r14d, r15d */
@@ -736,6 +764,66 @@ static void find_blocks(const struct sbpf_insn *prog, unsigned n, uint8_t *leade
     }
 }
 
+/* Bytes a successful load at insn i proves present (caplen >= k + size), or 0. */
+static uint64_t load_end(const struct sbpf_insn *in)
+{
+    unsigned size;
+    switch (in->code) {
+    case SBPF_LD | SBPF_W | SBPF_ABS:
+    case SBPF_LD | SBPF_W | SBPF_IND:
+        size = 4;
+        break;
+    case SBPF_LD | SBPF_H | SBPF_ABS:
+    case SBPF_LD | SBPF_H | SBPF_IND:
+        size = 2;
+        break;
+    case SBPF_LD | SBPF_B | SBPF_ABS:
+    case SBPF_LD | SBPF_B | SBPF_IND:
+    case SBPF_LDX | SBPF_MSH | SBPF_B:
+        size = 1;
+        break;
+    default:
+        return 0;
+    }
+    return (uint64_t)in->k + size; /* for IND, X + k + size is at least this */
+}
+
+/* known[i]: the least caplen every path to insn i has proven by its successful loads. Starts
+ * at "anything" (UINT64_MAX) except at the entry, and only shrinks to the fixed point. An
+ * insn no path reaches keeps UINT64_MAX; it never runs, so its tests do not matter. */
+static void find_known_len(const struct sbpf_insn *prog, unsigned n, uint64_t *known)
+{
+    for (unsigned i = 0; i < n; i++)
+        known[i] = UINT64_MAX;
+    known[0] = 0;
+    bool changed = true;
+    while (changed) {
+        changed = false;
+        for (unsigned i = 0; i < n; i++) {
+            const struct sbpf_insn *in = &prog[i];
+            uint64_t end = load_end(in);
+            uint64_t out = known[i] > end ? known[i] : end;
+            unsigned succ[2], ns = 0;
+            if (SBPF_CLASS(in->code) == SBPF_RET)
+                continue;
+            if (SBPF_CLASS(in->code) != SBPF_JMP) {
+                succ[ns++] = i + 1;
+            } else if (SBPF_OP(in->code) == SBPF_JA) {
+                succ[ns++] = (unsigned)((int64_t)i + 1 + (int32_t)in->k);
+            } else {
+                succ[ns++] = i + 1 + in->jt;
+                succ[ns++] = i + 1 + in->jf;
+            }
+            for (unsigned s = 0; s < ns; s++) {
+                if (out < known[succ[s]]) {
+                    known[succ[s]] = out;
+                    changed = true;
+                }
+            }
+        }
+    }
+}
+
 int sbpf_jit_compile(const struct sbpf_insn *prog, unsigned n, size_t code_limit,
                      struct sbpf_jit_code *out, char *note, size_t notelen)
 {
@@ -757,6 +845,16 @@ int sbpf_jit_compile(const struct sbpf_insn *prog, unsigned n, size_t code_limit
         .cap = code_limit,
         .nsites = n * SITES_PER_INSN + SITES_EXTRA,
     };
+    j.zero_a = info.a_maybe_unset;
+    j.zero_x = info.x_maybe_unset;
+    for (unsigned i = 0; i < n; i++) {
+        uint16_t c = prog[i].code;
+        if (c == (SBPF_LD | SBPF_W | SBPF_LEN) || c == (SBPF_LDX | SBPF_W | SBPF_LEN))
+            j.uses_wirelen = true;
+        if (load_end(&prog[i]))
+            j.uses_packet = true;
+    }
+    uint64_t *known_len = malloc(sizeof(*known_len) * n);
     uint8_t *leader = calloc(n, 1);
     uint16_t *block_len = calloc(n, sizeof(*block_len));
     uint8_t *single_code = malloc(code_limit ? code_limit : 1);
@@ -766,12 +864,14 @@ int sbpf_jit_compile(const struct sbpf_insn *prog, unsigned n, size_t code_limit
     j.site_near = calloc(j.nsites, 1);
     j.placed = calloc(n + T_SPECIAL_COUNT, sizeof(*j.placed));
     int rc = -1;
-    if (!leader || !block_len || !single_code || !burst_code || !j.addr || !j.addr_new ||
-        !j.site_near || !j.placed) {
+    if (!known_len || !leader || !block_len || !single_code || !burst_code || !j.addr ||
+        !j.addr_new || !j.site_near || !j.placed) {
         set_note(note, notelen, "out of memory while compiling");
         goto out;
     }
     find_blocks(prog, n, leader, block_len);
+    find_known_len(prog, n, known_len);
+    j.known_len = known_len;
     j.leader = leader;
     j.block_len = block_len;
 
@@ -822,6 +922,7 @@ int sbpf_jit_compile(const struct sbpf_insn *prog, unsigned n, size_t code_limit
     out->passes = j.passes_total;
     rc = 0;
 out:
+    free(known_len);
     free(leader);
     free(block_len);
     free(single_code);

@@ -82,7 +82,7 @@ static int tap_open(struct port *p, char *err, size_t errlen)
             goto fail;
         }
         ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-        snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+        memcpy(ifr.ifr_name, dev, strlen(dev) + 1); /* length checked above */
         if (ioctl(t->fd, TUNSETIFF, &ifr) < 0) {
             snprintf(err, errlen, "cannot create TAP device %s: %s", dev, strerror(errno));
             goto fail;

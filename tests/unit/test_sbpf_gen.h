@@ -508,28 +508,42 @@ static inline unsigned gen_program_len(struct gen_rng *r)
     return 300 + gen_below(r, SBPF_MAX_INSNS - 300 + 1);
 }
 
-/* Turns a forward program into a looping one: a prefix storing every scratch slot (so no
- * read is ever of an unset slot, even around the loops), then some insns become backward
- * jumps to earlier conditional jumps, the shape protochain uses. Needs n >= 20. */
-static inline unsigned gen_looping_program(struct gen_rng *r, struct sbpf_insn *prog, unsigned n)
+/* A random valid looping program of n (>= 24) insns: a prefix storing every scratch slot
+ * (so no read is of an unset slot, whatever the loops do), then a random forward body in
+ * which one or two spans become loops of protochain's shape: a conditional test at the head
+ * whose true branch leaves, and a backward jump at the end. Some end by themselves, some run
+ * until the budget stops them. */
+static inline void gen_looping_program(struct gen_rng *r, struct sbpf_insn *prog, unsigned n)
 {
+    static const uint16_t jmp_ops[] = {SBPF_JEQ, SBPF_JGT, SBPF_JGE, SBPF_JSET};
     unsigned body = n - SBPF_MEMWORDS;
-    gen_program(r, prog + SBPF_MEMWORDS, body, false);
-    for (unsigned s = 0; s < SBPF_MEMWORDS; s++)
-        prog[s] = gen_stmt(SBPF_ST, s);
-    unsigned loops = 1 + gen_below(r, 3);
-    for (unsigned l = 0; l < loops; l++) {
-        unsigned from = SBPF_MEMWORDS + 1 + gen_below(r, body - 2);
-        for (unsigned t = from; t-- > SBPF_MEMWORDS;) {
-            uint16_t c = prog[t].code;
-            if (SBPF_CLASS(c) == SBPF_JMP && SBPF_OP(c) != SBPF_JA) {
-                prog[from] =
-                    gen_stmt(SBPF_JMP | SBPF_JA, (uint32_t)((int32_t)t - (int32_t)from - 1));
-                break;
+    for (unsigned attempt = 0;; attempt++) {
+        for (unsigned s = 0; s < SBPF_MEMWORDS; s++)
+            prog[s] = gen_stmt(SBPF_ST, s);
+        gen_program(r, prog + SBPF_MEMWORDS, body, false);
+        unsigned loops = 1 + gen_below(r, 2);
+        for (unsigned l = 0; l < loops; l++) {
+            unsigned len = 2 + gen_below(r, body - 3 < 40 ? body - 3 : 40);
+            unsigned head = SBPF_MEMWORDS + gen_below(r, body - 1 - len);
+            unsigned tail = head + len; /* <= n - 2 */
+            struct sbpf_insn test = gen_stmt(SBPF_JMP | jmp_ops[gen_below(r, 4)] |
+                                                 (gen_chance(r, 30) ? SBPF_X : SBPF_K),
+                                             gen_imm(r));
+            test.jt = (uint8_t)len; /* past the backward jump */
+            test.jf = 0;
+            prog[head] = test;
+            prog[tail] =
+                gen_stmt(SBPF_JMP | SBPF_JA, (uint32_t)((int32_t)head - (int32_t)tail - 1));
+            /* Inside the loop no early return, and fewer ways out. */
+            for (unsigned i = head + 1; i < tail; i++) {
+                uint16_t c = prog[i].code;
+                if (SBPF_CLASS(c) == SBPF_RET || (SBPF_CLASS(c) == SBPF_JMP && gen_chance(r, 70)))
+                    prog[i] = gen_stmt(SBPF_ALU | SBPF_ADD | SBPF_K, gen_below(r, 3));
             }
         }
+        if (sbpf_validate(prog, n, NULL, 0) == 0 || attempt == 50)
+            return;
     }
-    return n;
 }
 
 /* ---- the expression corpus ---- */

@@ -291,7 +291,7 @@ static void diff_program(struct diff_stats *st, const char *label, const struct 
 }
 
 #define LOOPING_PROGRAMS 8
-#define LOOPING_PACKETS 2000
+#define LOOPING_PACKETS (DIFF_UNDER_SANITIZER ? 500 : 2000)
 
 static double now_s(void)
 {
@@ -337,7 +337,7 @@ static void test_differential(void)
     gen_rng_seed(&r, 0xb9f1);
     struct sbpf_insn *prog = malloc(sizeof(*prog) * SBPF_MAX_INSNS);
     struct diff_stats rs = {0};
-    unsigned random_programs = DIFF_UNDER_SANITIZER ? 30 : 60;
+    unsigned random_programs = DIFF_UNDER_SANITIZER ? 30 : 150;
     t0 = now_s();
     for (unsigned p = 0; p < random_programs; p++) {
         unsigned n = gen_program_len(&r);
@@ -359,7 +359,7 @@ static void test_differential(void)
     t0 = now_s();
     unsigned looping = 0;
     for (unsigned p = 0; p < LOOPING_PROGRAMS; p++) {
-        unsigned n = 20 + gen_below(&r, 60);
+        unsigned n = 24 + gen_below(&r, 60);
         gen_looping_program(&r, prog, n);
         if (sbpf_validate(prog, n, NULL, 0) != 0)
             continue;

@@ -255,6 +255,24 @@ static void test_prog_info(void)
     sbpf_prog_info(prog, 6, &info);
     CHECK_EQ(info.maybe_unset_slots, 1u << 2);
     CHECK(!info.has_backward_jumps);
+    CHECK(info.a_maybe_unset); /* the test at insn 0 reads A */
+    CHECK(!info.x_maybe_unset);
+
+    struct sbpf_insn ret_a[1] = {S(SBPF_RET | SBPF_A, 0)};
+    sbpf_prog_info(ret_a, 1, &info);
+    CHECK(info.a_maybe_unset && !info.x_maybe_unset && !info.maybe_unset_slots);
+    struct sbpf_insn set_first[4] = {S(SBPF_LD | SBPF_W | SBPF_LEN, 0), S(SBPF_MISC | SBPF_TAX, 0),
+                                     S(SBPF_LD | SBPF_B | SBPF_IND, 0), S(SBPF_RET | SBPF_A, 0)};
+    sbpf_prog_info(set_first, 4, &info);
+    CHECK(!info.a_maybe_unset && !info.x_maybe_unset);
+    set_first[1] = S(SBPF_LDX | SBPF_IMM, 0);
+    set_first[0] = S(SBPF_LD | SBPF_B | SBPF_IND, 0); /* X read by the first load */
+    sbpf_prog_info(set_first, 4, &info);
+    CHECK(!info.a_maybe_unset && info.x_maybe_unset);
+    struct sbpf_insn loop[4] = {J(SBPF_JMP | SBPF_JEQ | SBPF_K, 0, 2, 0), S(SBPF_ST, 1),
+                                S(SBPF_JMP | SBPF_JA, (uint32_t)-3), S(SBPF_RET | SBPF_A, 0)};
+    sbpf_prog_info(loop, 4, &info);
+    CHECK(info.has_backward_jumps && info.a_maybe_unset && !info.maybe_unset_slots);
 }
 
 int main(void)
