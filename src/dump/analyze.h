@@ -83,4 +83,10 @@ void analyzer_finish(struct analyzer *a);
 /* Prints one report of s (title names it). */
 void analyzer_report(FILE *out, const char *title, const struct an_stats *s);
 
+struct sink;
+struct dump_options;
+/* The --analyze output: every packet goes to an analyzer printing on standard output; a live
+ * capture's intervals follow the clock, a file's follow its time stamps. NULL if no memory. */
+struct sink *sink_analyze_open(const struct dump_options *o);
+
 #endif
