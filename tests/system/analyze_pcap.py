@@ -4,7 +4,7 @@
 # sizes, ARP, one and two VLAN tags, IPv6 extension headers, other EtherTypes, frames of every
 # RMON size bucket. No IP fragments (tshark reassembles them; the switch counts them by the
 # protocol in their IP header).
-# usage: analyze_pcap.py FILE PACKETS [SEED] [SECONDS]
+# usage: analyze_pcap.py FILE PACKETS [SEED] [SECONDS] [MAX_FRAME_LENGTH]
 import random
 import struct
 import sys
@@ -56,13 +56,13 @@ SIZES = [60, 64, 65, 100, 127, 128, 200, 255, 256, 400, 511, 512, 800, 1023, 102
          1518, 1519, 2000, 9000]
 
 
-def make_pool(rng):
+def make_pool(rng, max_size):
     hosts4 = [[10, 1, 0, i] for i in range(1, 30)] + [[192, 168, 7, 1], [172, 20, 0, 9]]
     hosts6 = [[0x20, 0x01, 0x0d, 0xb8] + [0] * 11 + [i] for i in range(1, 12)]
     pool = []  # (weight, frame)
     for i in range(400):
         kind = rng.choice(["v4", "v4", "v4", "v6", "v6", "arp", "other", "mcast"])
-        size = rng.choice(SIZES)
+        size = rng.choice([x for x in SIZES if x <= max_size])
         tags = rng.choice([(), (), (), ((0x8100, 10),), ((0x88A8, 100), (0x8100, 20))])
         src, dst = rng.sample(range(1, 40), 2)
         weight = rng.choice([1, 1, 1, 2, 5, 20, 100])  # a few heavy conversations
@@ -91,7 +91,7 @@ def make_pool(rng):
                 s, d = rng.sample(hosts4, 2)
                 f = eth(mac(dst), mac(src), 0x0800, ipv4(s, d, proto, l4(proto, sport, dport, b"", False)), tags)
         if len(f) > size:
-            size = len(f)
+            size = len(f)  # a header longer than the size drawn
         # Pad the payload so that IP lengths stay right: rebuild with data of the missing size.
         f = pad(f, size)
         pool.append((weight, f))
@@ -131,7 +131,7 @@ def main():
     path, count = sys.argv[1], int(sys.argv[2])
     rng = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 7)
     seconds = float(sys.argv[4]) if len(sys.argv) > 4 else 5.0
-    pool = make_pool(rng)
+    pool = make_pool(rng, int(sys.argv[5]) if len(sys.argv) > 5 else 9000)
     weights = [w for w, _ in pool]
     frames = [f for _, f in pool]
     picks = rng.choices(range(len(frames)), weights=weights, k=count)
