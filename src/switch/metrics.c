@@ -23,6 +23,7 @@ struct metrics_client {
     size_t req_len;
     char *out; /* the whole answer, once the request is read */
     size_t out_len, out_off;
+    bool draining; /* answered: reading what the client still sends until it closes */
     uint64_t deadline_ms;
 };
 
@@ -110,8 +111,9 @@ static void client_close(struct metrics_client *c)
     set_accepting(true);
 }
 
-static void answer(struct metrics_client *c, int code, const char *reason, const char *extra,
-                   const char *body, size_t body_len, bool head_only)
+/* Prepares the whole answer in c->out. -1 if there is no memory for it. */
+static int answer(struct metrics_client *c, int code, const char *reason, const char *extra,
+                  const char *body, size_t body_len, bool head_only)
 {
     char head[512];
     int n =
@@ -122,47 +124,43 @@ static void answer(struct metrics_client *c, int code, const char *reason, const
                  body_len, extra ? extra : "");
     size_t total = (size_t)n + (head_only ? 0 : body_len);
     c->out = malloc(total);
-    if (!c->out) {
-        client_close(c);
-        return;
-    }
+    if (!c->out)
+        return -1;
     memcpy(c->out, head, (size_t)n);
     if (!head_only)
         memcpy(c->out + n, body, body_len);
     c->out_len = total;
     c->out_off = 0;
     c->deadline_ms = now_ms() + METRICS_WRITE_TIMEOUT_MS;
+    return 0;
 }
 
-static void error_answer(struct metrics_client *c, int code, const char *reason, const char *extra,
-                         bool head_only)
+static int error_answer(struct metrics_client *c, int code, const char *reason, const char *extra,
+                        bool head_only)
 {
     char body[64];
     int n = snprintf(body, sizeof(body), "%d %s\n", code, reason);
-    answer(c, code, reason, extra, body, (size_t)n, head_only);
+    return answer(c, code, reason, extra, body, (size_t)n, head_only);
 }
 
-static void respond(struct metrics_client *c, enum http_parse st, const struct http_request *rq)
+static int respond(struct metrics_client *c, enum http_parse st, const struct http_request *rq)
 {
     bool head = st == HTTP_OK && strcmp(rq->method, "HEAD") == 0;
-    if (st == HTTP_TOO_LARGE) {
-        error_answer(c, 431, "Request Header Fields Too Large", NULL, false);
-    } else if (st != HTTP_OK) {
-        error_answer(c, 400, "Bad Request", NULL, false);
-    } else if (strcmp(rq->method, "GET") != 0 && !head) {
-        error_answer(c, 405, "Method Not Allowed", "Allow: GET, HEAD\r\n", false);
-    } else if (strcmp(rq->path, "/metrics") != 0) {
-        error_answer(c, 404, "Not Found", NULL, head);
-    } else {
-        struct promtext pt;
-        pt_init(&pt);
-        metrics_render(&pt);
-        if (pt.oom)
-            error_answer(c, 500, "Internal Server Error", NULL, head);
-        else
-            answer(c, 200, "OK", NULL, pt.buf ? pt.buf : "", pt.len, head);
-        pt_free(&pt);
-    }
+    if (st == HTTP_TOO_LARGE)
+        return error_answer(c, 431, "Request Header Fields Too Large", NULL, false);
+    if (st != HTTP_OK)
+        return error_answer(c, 400, "Bad Request", NULL, false);
+    if (strcmp(rq->method, "GET") != 0 && !head)
+        return error_answer(c, 405, "Method Not Allowed", "Allow: GET, HEAD\r\n", false);
+    if (strcmp(rq->path, "/metrics") != 0)
+        return error_answer(c, 404, "Not Found", NULL, head);
+    struct promtext pt;
+    pt_init(&pt);
+    metrics_render(&pt);
+    int rc = pt.oom ? error_answer(c, 500, "Internal Server Error", NULL, head)
+                    : answer(c, 200, "OK", NULL, pt.buf ? pt.buf : "", pt.len, head);
+    pt_free(&pt);
+    return rc;
 }
 
 static void on_client(void *arg, uint32_t events);
@@ -185,14 +183,36 @@ static void flush_out(struct metrics_client *c)
         c->out_off += (size_t)n;
         c->deadline_ms = now_ms() + METRICS_WRITE_TIMEOUT_MS;
     }
-    /* Answered: our side closes; HTTP/1.0 without keep-alive. */
+    /* Answered: our side closes (HTTP/1.0, no keep-alive). Closing with unread input would
+     * reset the connection and could destroy the answer before the client reads it, so
+     * what the client still sends is read and dropped until it closes too. */
     shutdown(c->fd, SHUT_WR);
-    client_close(c);
+    c->draining = true;
+    c->deadline_ms = now_ms() + METRICS_DRAIN_TIMEOUT_MS;
+    mainloop_mod(c->fd, EPOLLIN);
+}
+
+static void drain(struct metrics_client *c)
+{
+    char sink[4096];
+    for (;;) {
+        ssize_t n = read(c->fd, sink, sizeof(sink));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        client_close(c); /* end of input or an error */
+        return;
+    }
 }
 
 static void on_client(void *arg, uint32_t events)
 {
     struct metrics_client *c = arg;
+    if (c->draining) {
+        drain(c);
+        return;
+    }
     if (c->out) {
         if (events & (EPOLLERR | EPOLLHUP))
             client_close(c);
@@ -200,31 +220,27 @@ static void on_client(void *arg, uint32_t events)
             flush_out(c);
         return;
     }
-    for (;;) {
-        if (c->req_len == sizeof(c->req))
-            break;
+    bool eof = false;
+    while (!eof && c->req_len < sizeof(c->req)) {
         ssize_t n = read(c->fd, c->req + c->req_len, sizeof(c->req) - c->req_len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             break;
-        if (n <= 0) { /* gone before asking anything complete */
-            client_close(c);
-            return;
-        }
-        c->req_len += (size_t)n;
+        if (n <= 0)
+            eof = true; /* a client may close its side once it has asked */
+        else
+            c->req_len += (size_t)n;
     }
     struct http_request rq;
     enum http_parse st = http_request_parse(c->req, c->req_len, sizeof(c->req), &rq);
-    if (st == HTTP_INCOMPLETE)
+    if (st == HTTP_INCOMPLETE && !eof)
         return;
-    respond(c, st, &rq);
-    /* respond() may have closed c (no memory); it is still in the table otherwise. */
-    for (unsigned i = 0; i < METRICS_MAX_CLIENTS; i++)
-        if (clients[i] == c) {
-            flush_out(c);
-            return;
-        }
+    if (st == HTTP_INCOMPLETE || respond(c, st, &rq) < 0) {
+        client_close(c); /* gone before asking anything complete, or no memory */
+        return;
+    }
+    flush_out(c);
 }
 
 static void on_listen(void *arg, uint32_t events)

@@ -127,11 +127,12 @@ check "404 for another path" test "$(code "http://127.0.0.1:$MPORT/")" = 404
 check "405 for POST" test "$(code -X POST "$URL")" = 405
 check "HEAD: headers only" test "$(curl -s -I "$URL" | grep -c '^HTTP/1.0 200')" = 1 -a \
     "$(curl -s -X HEAD --max-time 2 -o /dev/null -w '%{size_download}' "$URL")" = 0
-raw() { # raw BYTES: what the server answers on a plain TCP connection
+raw() { # raw BYTES: the status line the server answers on a plain TCP connection
     python3 - "$MPORT" "$1" <<'PY'
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=3)
 s.sendall(sys.argv[2].encode("latin-1").decode("unicode_escape").encode("latin-1"))
+s.shutdown(socket.SHUT_WR)  # asked and half-closed: the answer must still come
 data = b""
 while True:
     d = s.recv(65536)
@@ -141,6 +142,7 @@ while True:
 print(data.split(b"\r\n")[0].decode())
 PY
 }
+check "a half-closed client is answered" test "$(raw 'GET /metrics HTTP/1.0\r\n\r\n')" = "HTTP/1.0 200 OK"
 check "400 for a malformed request line" test "$(raw 'GARBAGE\r\n\r\n')" = "HTTP/1.0 400 Bad Request"
 check "400 for a bad header line" test "$(raw 'GET /metrics HTTP/1.1\r\nno colon\r\n\r\n')" = "HTTP/1.0 400 Bad Request"
 check "431 for headers that never end" \
@@ -165,7 +167,8 @@ IDLE=$!
 BG_PIDS+=($IDLE)
 sleep 0.5
 start=$(date +%s%N)
-check "control socket answers while 8 clients hang" ctl show >/dev/null
+show_quietly() { ctl show >/dev/null; }
+check "control socket answers while 8 clients hang" show_quietly
 check "it answers promptly" test $((($(date +%s%N) - start) / 1000000)) -lt 1000
 check "a ninth client is not served while the table is full" \
     test "$(code --max-time 1 "$URL")" = 000
