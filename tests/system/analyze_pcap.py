@@ -59,13 +59,14 @@ SIZES = [60, 64, 65, 100, 127, 128, 200, 255, 256, 400, 511, 512, 800, 1023, 102
 def make_pool(rng, max_size):
     hosts4 = [[10, 1, 0, i] for i in range(1, 30)] + [[192, 168, 7, 1], [172, 20, 0, 9]]
     hosts6 = [[0x20, 0x01, 0x0d, 0xb8] + [0] * 11 + [i] for i in range(1, 12)]
-    pool = []  # (weight, frame)
+    pool = []  # (weight, frame, None or (kind, offset of the sequence number, TCP peer's entry))
     for i in range(400):
         kind = rng.choice(["v4", "v4", "v4", "v6", "v6", "arp", "other", "mcast"])
         size = rng.choice([x for x in SIZES if x <= max_size])
         tags = rng.choice([(), (), (), ((0x8100, 10),), ((0x88A8, 100), (0x8100, 20))])
         src, dst = rng.sample(range(1, 40), 2)
         weight = rng.choice([1, 1, 1, 2, 5, 20, 100])  # a few heavy conversations
+        seq_off = None
         if kind == "arp":
             body = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 1, mac(src), bytes(hosts4[0]),
                                b"\0" * 6, bytes(hosts4[1]))
@@ -73,8 +74,8 @@ def make_pool(rng, max_size):
         elif kind == "other":
             f = eth(mac(dst), mac(src), 0x88B5, b"", tags)
         elif kind == "mcast":
-            f = eth(bytes.fromhex("01005e0000fb"), mac(src), 0x0800,
-                    ipv4(rng.choice(hosts4), [224, 0, 0, 251], 17, l4(17, 5353, 5353, b"", False)), tags)
+            f = eth(bytes.fromhex("01005e010101"), mac(src), 0x0800,
+                    ipv4(rng.choice(hosts4), [239, 1, 1, 1], 17, l4(17, 40000, 47004, b"", False)), tags)
         else:
             v6 = kind == "v6"
             proto = rng.choice([6, 6, 17, 17, 1])
@@ -83,18 +84,39 @@ def make_pool(rng, max_size):
             sport, dport = rng.choice([33001, 34002, 40003, 50004]), rng.choice([47001, 47002, 47003])
             if rng.random() < 0.5:
                 sport, dport = dport, sport
-            if v6:
-                s, d = rng.sample(hosts6, 2)
-                ip = ipv6(s, d, proto, l4(proto, sport, dport, b"", True), hop_by_hop=rng.random() < 0.2)
-                f = eth(mac(dst), mac(src), 0x86DD, ip, tags)
-            else:
-                s, d = rng.sample(hosts4, 2)
-                f = eth(mac(dst), mac(src), 0x0800, ipv4(s, d, proto, l4(proto, sport, dport, b"", False)), tags)
+            s, d = rng.sample(hosts6 if v6 else hosts4, 2)
+            hbh = v6 and rng.random() < 0.2
+
+            def build(s, d, sport, dport, smac, dmac, size):
+                if v6:
+                    ip = ipv6(s, d, proto, l4(proto, sport, dport, b"", True), hop_by_hop=hbh)
+                    f = eth(mac(dmac), mac(smac), 0x86DD, ip, tags)
+                    l4_off = 14 + 4 * len(tags) + 40 + (8 if hbh else 0)
+                else:
+                    f = eth(mac(dmac), mac(smac), 0x0800,
+                            ipv4(s, d, proto, l4(proto, sport, dport, b"", False)), tags)
+                    l4_off = 14 + 4 * len(tags) + 20
+                size = max(size, len(f))
+                if proto == 6 and size == len(f):
+                    size += 6  # segments carry data: empty ones in a row are duplicate ACKs
+                return pad(f, size), l4_off
+
+            f, l4_off = build(s, d, sport, dport, src, dst, size)
+            if proto == 6:
+                # Both directions of a TCP connection, each acknowledging what the other
+                # sent, as in real traffic (tshark's analysis slows down badly on one-way
+                # streams whose data is never acknowledged).
+                back, _ = build(d, s, dport, sport, dst, src, rng.choice([60, 64, 100]))
+                me = len(pool)
+                pool.append((weight, f, ("tcp", l4_off + 4, me + 1)))
+                pool.append((weight, back, ("tcp", l4_off + 4, me)))
+                continue
+            if proto in (1, 58):
+                seq_off = ("icmp", l4_off + 6, None)
         if len(f) > size:
             size = len(f)  # a header longer than the size drawn
-        # Pad the payload so that IP lengths stay right: rebuild with data of the missing size.
         f = pad(f, size)
-        pool.append((weight, f))
+        pool.append((weight, f, seq_off))
     return pool
 
 
@@ -132,8 +154,12 @@ def main():
     rng = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 7)
     seconds = float(sys.argv[4]) if len(sys.argv) > 4 else 5.0
     pool = make_pool(rng, int(sys.argv[5]) if len(sys.argv) > 5 else 9000)
-    weights = [w for w, _ in pool]
-    frames = [f for _, f in pool]
+    weights = [w for w, _, _ in pool]
+    frames = [f for _, f, _ in pool]
+    # TCP sequence numbers advance by the payload and echo requests count up, as in real
+    # traffic (tshark's tracking slows down badly on endless repetitions).
+    seq_offs = [o for _, _, o in pool]
+    seq = [1] * len(pool)
     picks = rng.choices(range(len(frames)), weights=weights, k=count)
     step = int(seconds * 1e9 / max(count, 1))
     t = 1700000000 * 10**9
@@ -142,6 +168,14 @@ def main():
         chunks = []
         for i in picks:
             f = frames[i]
+            if seq_offs[i] is not None:
+                kind, o, peer = seq_offs[i]
+                if kind == "tcp":  # sequence and acknowledgment numbers
+                    f = f[:o] + struct.pack("!II", seq[i], seq[peer]) + f[o + 8:]
+                    seq[i] = (seq[i] + len(f) - (o - 4 + 20)) & 0xFFFFFFFF
+                else:  # echo requests count up
+                    f = f[:o] + struct.pack("!H", seq[i] & 0xFFFF) + f[o + 2:]
+                    seq[i] += 1
             chunks.append(struct.pack("<IIII", t // 10**9, t % 10**9, len(f), len(f)))
             chunks.append(f)
             t += step
