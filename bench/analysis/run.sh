@@ -216,7 +216,8 @@ PY
 import sys
 w, wo = float(sys.argv[1]), float(sys.argv[2])
 print(f"flood: median forwarded {w:.0f} pkt/s with the counters, {wo:.0f} pkt/s without "
-      f"({100 * (wo - w) / wo:+.2f}%; limited by the generator when it offers little more)")
+      f"({100 * (wo - w) / wo:+.2f}%; this rate also depends on the generator's core, which "
+      f"the kernel's receive path shares)")
 PY
 fi
 
