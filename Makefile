@@ -77,13 +77,20 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# libFuzzer targets: clang, every trust-boundary decoder, ASan+UBSan.
+# libFuzzer targets: clang, every trust-boundary decoder, ASan+UBSan. The library and switch
+# objects are compiled once and archived; each target links what it uses.
 FUZZ_BUILD := build-fuzz
-FUZZ_FLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc/lib -Isrc/switch -Isrc/memif -Isrc/dump
+FUZZ_CFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -Isrc/lib -Isrc/switch -Isrc/memif -Isrc/dump
+FUZZ_DEPS_SRC := $(LIB_SRC) $(filter-out src/switch/main.c,$(SWITCH_SRC)) $(MEMIF_LIB_SRC)
+FUZZ_DEPS_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_DEPS_SRC))
 fuzz: $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRC))
-$(FUZZ_BUILD)/%: tests/fuzz/%.c $(LIB_SRC) $(filter-out src/switch/main.c,$(SWITCH_SRC)) $(MEMIF_LIB_SRC)
-	@mkdir -p $(FUZZ_BUILD)
-	clang $(FUZZ_FLAGS) -o $@ $^ $(LDLIBS)
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c $< -o $@
+$(FUZZ_BUILD)/libfuzzdeps.a: $(FUZZ_DEPS_OBJ)
+	@rm -f $@; ar rcs $@ $^
+$(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_BUILD)/libfuzzdeps.a
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_BUILD)/libfuzzdeps.a $(LDLIBS)
 
 test:
 	bash tests/run.sh
@@ -97,4 +104,4 @@ format:
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)

@@ -32,7 +32,8 @@ static int fail(const char *msg)
     return 1;
 }
 
-/* Ctrl-C, kill and a lost terminal all end the capture cleanly; a second Ctrl-C kills. */
+/* Ctrl-C, kill and a lost terminal all end the capture cleanly (and as often as they come:
+ * a wrapper that forwards a signal must not cost the buffered output). */
 static int install_signals(void)
 {
     if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
@@ -44,7 +45,6 @@ static int install_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
-    sa.sa_flags |= SA_RESETHAND;
     sigaction(SIGINT, &sa, NULL);
     return 0;
 }

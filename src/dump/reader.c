@@ -73,14 +73,23 @@ enum run_end session_run(struct dump_session *s, struct sink *sink, uint64_t cou
             }
             if (!cap)
                 break;
+            /* One read of the header the ring checked: a switch rewriting a published record
+             * must not make us trust a larger caplen than the record holds. */
+            struct capring_rec hdr;
+            memcpy(&hdr, rec, sizeof(hdr));
+            if (hdr.caplen > cap->ring.pending - sizeof(hdr)) {
+                snprintf(err, errlen, "the capture ring of %s holds an impossible record",
+                         cap->name);
+                return RUN_RING_BROKEN;
+            }
             struct dump_pkt pkt = {
                 .ifidx = (unsigned)(cap - s->caps),
                 .ifname = cap->name,
-                .ts_ns = rec->ts_ns,
+                .ts_ns = hdr.ts_ns,
                 .data = (const uint8_t *)(rec + 1),
-                .caplen = rec->caplen,
-                .origlen = rec->origlen,
-                .dir = rec->dir,
+                .caplen = hdr.caplen,
+                .origlen = hdr.origlen,
+                .dir = hdr.dir,
             };
             int rc = sink->ops->packet(sink, &pkt);
             capring_release(&cap->ring);

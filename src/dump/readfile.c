@@ -31,7 +31,7 @@ int dump_read_file(const struct dump_options *o, const struct bpf_program *prog,
         announced = true;
     }
     struct pcapr_pkt pkt;
-    int rc;
+    int rc = 0;
     while (!*stop && (rc = pcapr_next(&r, &pkt)) == 1) {
         if (!announced) {
             announce(o->read_file, r.ifs[pkt.ifidx].snaplen);

@@ -33,6 +33,7 @@ struct pkt {
     struct pkt_offload off;
     uint16_t refcnt; /* outputs still holding the packet (data-plane thread only) */
     struct pkt_pool *pool; /* NULL: the buffer belongs to the port that received it (memif) */
+    struct pkt_pool *clone_pool; /* lent packets: the pool pkt_clone takes copies from */
     uint8_t *buf; /* start of the buffer, data - buf is the headroom */
     uint32_t buf_size;
 };
@@ -55,7 +56,8 @@ void pkt_free_burst(struct pkt **pkts, unsigned n);
 unsigned pkt_pool_available(const struct pkt_pool *pool);
 unsigned pkt_pool_size(const struct pkt_pool *pool);
 
-/* Copies a packet (frame and metadata) into a fresh buffer from the same pool. */
+/* Copies a packet (frame and metadata) into a fresh buffer from the same pool (a lent packet:
+ * from its clone_pool). NULL when there is none. */
 struct pkt *pkt_clone(const struct pkt *p);
 
 static inline unsigned pkt_headroom(const struct pkt *p)

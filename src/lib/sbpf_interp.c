@@ -31,9 +31,11 @@ uint32_t sbpf_interp_ex(const struct sbpf_insn *prog, unsigned n, const uint8_t 
     if (out_of_budget)
         *out_of_budget = false;
     for (;;) {
-        /* Validation guarantees pc < n: jumps stay inside and the last insn returns. */
+        /* Validation already guarantees pc < n (jumps stay inside, the last insn returns);
+         * the test keeps even a program that skipped validation inside its array. */
+        if (__builtin_expect(pc >= n, 0))
+            return 0;
         const struct sbpf_insn *in = &prog[pc++];
-        (void)n;
         if (__builtin_expect(budget == 0, 0)) {
             if (out_of_budget)
                 *out_of_budget = true;

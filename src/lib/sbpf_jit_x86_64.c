@@ -74,7 +74,7 @@ enum reg {
 enum cc { CC_B = 0x2, CC_AE = 0x3, CC_E = 0x4, CC_NE = 0x5, CC_A = 0x7, CC_ALWAYS = -1 };
 
 /* Sites that are not BPF instructions: targets past the n instruction slots. */
-enum { T_RET0 = 0, T_NEXT = 1, T_LOOP = 2, T_DONE = 3, T_SPECIAL_COUNT = 4 };
+enum { T_RET0 = 0, T_LOOP = 1, T_DONE = 2, T_SPECIAL_COUNT = 3 };
 
 /* At most: budget check, bounds or zero check, two branches (or a burst loop tail) per insn;
  * plus a few around. */
@@ -90,7 +90,8 @@ struct jit {
     bool budgeted;
     uint16_t zero_slots;
     bool uses_wirelen, uses_packet, zero_a, zero_x;
-    const uint64_t *known_len; /* known_len[i]: caplen >= this on every path reaching insn i */
+    const int32_t *a_src;      /* the one insn whose A value reaches insn i, or < 0 */
+    const uint8_t *raw_order;  /* raw_order[i]: load i leaves A in memory byte order */
     const uint8_t *leader;     /* leader[i]: insn i starts a straight-line block */
     const uint16_t *block_len; /* for leaders: insns in the block */
 
@@ -284,9 +285,19 @@ static void jump_ret0(struct jit *j, int cc)
     emit_jump(j, cc, special(j, T_RET0));
 }
 
-/* Loads size bytes (1, 2, 4) from [base + index + disp] into dst, in host order. */
-static void load_packet(struct jit *j, int dst, unsigned size, int base, int index, int32_t disp)
+/* Loads size bytes (1, 2, 4) from [base + index + disp] into dst, in host order, or (raw)
+ * as they lie in memory, zero-extended. */
+static void load_packet(struct jit *j, int dst, unsigned size, int base, int index, int32_t disp,
+                        bool raw)
 {
+    if (raw && size == 4) {
+        op_rm(j, 0, 0x8b, dst, base, index, 0, disp);
+        return;
+    }
+    if (raw && size == 2) {
+        op_rm(j, 0, 0x0fb7, dst, base, index, 0, disp);
+        return;
+    }
     switch (size) {
     case 4:
         op_rm(j, 0, 0x8b, dst, base, index, 0, disp);
@@ -295,10 +306,12 @@ static void load_packet(struct jit *j, int dst, unsigned size, int base, int ind
         emit8(j, 0xc8 + (dst & 7)); /* bswap */
         break;
     case 2:
+        /* Full-width ops only: a 16-bit rotate would merge into the old register value. */
         op_rm(j, 0, 0x0fb7, dst, base, index, 0, disp); /* movzx dst, word */
-        emit8(j, 0x66);
-        op_rr(j, 0, 0xc1, 0, dst); /* rol dst16, 8 */
-        emit8(j, 8);
+        emit_rex(j, 0, 0, NO_INDEX, dst);
+        emit8(j, 0x0f);
+        emit8(j, 0xc8 + (dst & 7)); /* bswap */
+        shift_ri(j, 5, dst, 16);    /* shr dst, 16 */
         break;
     default:
         op_rm(j, 0, 0x0fb6, dst, base, index, 0, disp); /* movzx dst, byte */
@@ -306,8 +319,7 @@ static void load_packet(struct jit *j, int dst, unsigned size, int base, int ind
     }
 }
 
-/* A = P[k:size] (or, for MSH, the byte at k into X): fails unless k + size <= caplen. The
- * test is left out when an earlier load on every path here already proved caplen >= end. */
+/* A = P[k:size] (or, for MSH, the byte at k into X): fails unless k + size <= caplen. */
 static void emit_load_abs(struct jit *j, unsigned i, int dst, unsigned size, uint32_t k)
 {
     uint64_t end = (uint64_t)k + size;
@@ -315,20 +327,19 @@ static void emit_load_abs(struct jit *j, unsigned i, int dst, unsigned size, uin
         jump_ret0(j, CC_ALWAYS);
         return;
     }
-    if (end > j->known_len[i]) {
-        alu_ri(j, ALU_CMP, REG_CAPLEN, (uint32_t)end);
-        jump_ret0(j, CC_B);
-    }
+    alu_ri(j, ALU_CMP, REG_CAPLEN, (uint32_t)end);
+    jump_ret0(j, CC_B);
+    bool raw = j->raw_order[i];
     if (k <= INT32_MAX) {
-        load_packet(j, dst, size, REG_PKT, NO_INDEX, (int32_t)k);
+        load_packet(j, dst, size, REG_PKT, NO_INDEX, (int32_t)k, raw);
     } else {
         mov_ri(j, REG_TMP, k);
-        load_packet(j, dst, size, REG_PKT, REG_TMP, 0);
+        load_packet(j, dst, size, REG_PKT, REG_TMP, 0, raw);
     }
 }
 
 /* A = P[X + k:size]: the sum is formed in 64 bits (X is zero-extended), so it cannot wrap. */
-static void emit_load_ind(struct jit *j, unsigned size, uint32_t k)
+static void emit_load_ind(struct jit *j, unsigned i, unsigned size, uint32_t k)
 {
     uint64_t end = (uint64_t)k + size;
     if (end > UINT32_MAX) {
@@ -343,7 +354,7 @@ static void emit_load_ind(struct jit *j, unsigned size, uint32_t k)
     }
     op_rr(j, 1, 0x39, REG_CAPLEN, REG_TMP); /* cmp rdx, r8 */
     jump_ret0(j, CC_A);
-    load_packet(j, REG_A, size, REG_PKT, REG_TMP, -(int32_t)size);
+    load_packet(j, REG_A, size, REG_PKT, REG_TMP, -(int32_t)size, j->raw_order[i]);
 }
 
 static bool is_pow2(uint32_t v)
@@ -451,6 +462,21 @@ static void emit_alu(struct jit *j, uint16_t code, uint32_t k)
     }
 }
 
+/* The constant a test at insn i compares A with: k itself, or k in memory byte order when
+ * A holds a load left unswapped. Only JEQ and JSET use it (byte order keeps equality and
+ * bit tests, not magnitude). A halfword is at most 0xffff, so a larger k stays unmatched. */
+static uint32_t raw_constant(const struct jit *j, unsigned i, uint32_t k)
+{
+    int32_t src = j->a_src[i];
+    if (src < 0 || !j->raw_order[src])
+        return k;
+    if (SBPF_SIZE(j->prog[src].code) == SBPF_W)
+        return __builtin_bswap32(k);
+    if (SBPF_OP(j->prog[i].code) == SBPF_JSET)
+        k &= 0xffff;
+    return k > 0xffff ? k : __builtin_bswap16((uint16_t)k);
+}
+
 static void emit_cond_jump(struct jit *j, unsigned i, const struct sbpf_insn *in)
 {
     unsigned next = i + 1;
@@ -461,27 +487,28 @@ static void emit_cond_jump(struct jit *j, unsigned i, const struct sbpf_insn *in
         return;
     }
     bool by_x = SBPF_SRC(in->code) == SBPF_X;
+    uint32_t k = by_x ? 0 : raw_constant(j, i, in->k);
     int cc;
     switch (SBPF_OP(in->code)) {
     case SBPF_JSET:
         if (by_x) {
             op_rr(j, 0, 0x85, REG_X, REG_A);
-        } else if (in->k <= 0xff) {
+        } else if (k <= 0xff) {
             emit8(j, 0xa8); /* test al, imm8 */
-            emit8(j, in->k);
+            emit8(j, k);
         } else {
             emit8(j, 0xa9); /* test eax, imm32 */
-            emit32(j, in->k);
+            emit32(j, k);
         }
         cc = CC_NE;
         break;
     default:
         if (by_x)
             op_rr(j, 0, 0x39, REG_X, REG_A); /* cmp eax, ecx */
-        else if (SBPF_OP(in->code) == SBPF_JEQ && in->k == 0)
+        else if (SBPF_OP(in->code) == SBPF_JEQ && k == 0)
             op_rr(j, 0, 0x85, REG_A, REG_A);
         else
-            alu_ri(j, ALU_CMP, REG_A, in->k);
+            alu_ri(j, ALU_CMP, REG_A, k);
         cc = SBPF_OP(in->code) == SBPF_JEQ ? CC_E : SBPF_OP(in->code) == SBPF_JGT ? CC_A : CC_AE;
         break;
     }
@@ -554,13 +581,13 @@ static void emit_insn(struct jit *j, unsigned i)
         emit_load_abs(j, i, REG_A, 1, k);
         break;
     case SBPF_LD | SBPF_W | SBPF_IND:
-        emit_load_ind(j, 4, k);
+        emit_load_ind(j, i, 4, k);
         break;
     case SBPF_LD | SBPF_H | SBPF_IND:
-        emit_load_ind(j, 2, k);
+        emit_load_ind(j, i, 2, k);
         break;
     case SBPF_LD | SBPF_B | SBPF_IND:
-        emit_load_ind(j, 1, k);
+        emit_load_ind(j, i, 1, k);
         break;
     case SBPF_LDX | SBPF_MSH | SBPF_B:
         emit_load_abs(j, i, REG_X, 1, k);
@@ -691,13 +718,11 @@ static void emit_pass(struct jit *j)
     if (!j->burst) {
         mov_ri(j, REG_A, 0);
         emit8(j, 0xc3);
-        place(j, special(j, T_NEXT));
-        place(j, special(j, T_LOOP));
+        place(j, special(j, T_LOOP)); /* unused here; placed so every target has a place */
         place(j, special(j, T_DONE));
         return;
     }
     burst_store_verdict(j, true, 0);
-    place(j, special(j, T_NEXT));
     op_rr(j, 1, 0xff, 0, BURST_INDEX);           /* inc r14 */
     op_rr(j, 0, 0x39, BURST_COUNT, BURST_INDEX); /* cmp r14d, r15d */
     emit_jump(j, CC_B, special(j, T_LOOP));
@@ -764,7 +789,7 @@ static void find_blocks(const struct sbpf_insn *prog, unsigned n, uint8_t *leade
     }
 }
 
-/* Bytes a successful load at insn i proves present (caplen >= k + size), or 0. */
+/* For a packet load, k + its size; 0 for any other insn. */
 static uint64_t load_end(const struct sbpf_insn *in)
 {
     unsigned size;
@@ -785,42 +810,131 @@ static uint64_t load_end(const struct sbpf_insn *in)
     default:
         return 0;
     }
-    return (uint64_t)in->k + size; /* for IND, X + k + size is at least this */
+    return (uint64_t)in->k + size;
 }
 
-/* known[i]: the least caplen every path to insn i has proven by its successful loads. Starts
- * at "anything" (UINT64_MAX) except at the entry, and only shrinks to the fixed point. An
- * insn no path reaches keeps UINT64_MAX; it never runs, so its tests do not matter. */
-static void find_known_len(const struct sbpf_insn *prog, unsigned n, uint64_t *known)
+/* ---- loads that may skip their byte swap ---- */
+
+#define A_SRC_NONE (-2) /* no path reaches the insn (yet) */
+#define A_SRC_MANY (-1) /* A comes from more than one insn, or from the initial 0 */
+
+static bool writes_a(uint16_t code)
+{
+    return SBPF_CLASS(code) == SBPF_LD || SBPF_CLASS(code) == SBPF_ALU ||
+           code == (SBPF_MISC | SBPF_TXA);
+}
+
+static bool reads_a(uint16_t code)
+{
+    switch (SBPF_CLASS(code)) {
+    case SBPF_LD:
+    case SBPF_LDX:
+    case SBPF_STX:
+        return false;
+    case SBPF_JMP:
+        return SBPF_OP(code) != SBPF_JA;
+    case SBPF_RET:
+        return SBPF_RVAL(code) == SBPF_A;
+    case SBPF_MISC:
+        return code == (SBPF_MISC | SBPF_TAX);
+    default: /* ST, ALU */
+        return true;
+    }
+}
+
+static unsigned cfg_successors(const struct sbpf_insn *prog, unsigned i, unsigned succ[2])
+{
+    const struct sbpf_insn *in = &prog[i];
+    if (SBPF_CLASS(in->code) == SBPF_RET)
+        return 0;
+    if (SBPF_CLASS(in->code) != SBPF_JMP) {
+        succ[0] = i + 1;
+        return 1;
+    }
+    if (SBPF_OP(in->code) == SBPF_JA) {
+        succ[0] = (unsigned)((int64_t)i + 1 + (int32_t)in->k);
+        return 1;
+    }
+    succ[0] = i + 1 + in->jt;
+    succ[1] = i + 1 + in->jf;
+    return 2;
+}
+
+/* a_src[i]: the single insn that wrote the A that reaches insn i on every path, else
+ * A_SRC_MANY (A_SRC_NONE where no path reaches). */
+static void find_a_sources(const struct sbpf_insn *prog, unsigned n, int32_t *a_src)
 {
     for (unsigned i = 0; i < n; i++)
-        known[i] = UINT64_MAX;
-    known[0] = 0;
+        a_src[i] = A_SRC_NONE;
+    a_src[0] = A_SRC_MANY; /* the initial 0 */
     bool changed = true;
     while (changed) {
         changed = false;
         for (unsigned i = 0; i < n; i++) {
-            const struct sbpf_insn *in = &prog[i];
-            uint64_t end = load_end(in);
-            uint64_t out = known[i] > end ? known[i] : end;
-            unsigned succ[2], ns = 0;
-            if (SBPF_CLASS(in->code) == SBPF_RET)
+            if (a_src[i] == A_SRC_NONE)
                 continue;
-            if (SBPF_CLASS(in->code) != SBPF_JMP) {
-                succ[ns++] = i + 1;
-            } else if (SBPF_OP(in->code) == SBPF_JA) {
-                succ[ns++] = (unsigned)((int64_t)i + 1 + (int32_t)in->k);
-            } else {
-                succ[ns++] = i + 1 + in->jt;
-                succ[ns++] = i + 1 + in->jf;
-            }
+            int32_t out = writes_a(prog[i].code) ? (int32_t)i : a_src[i];
+            unsigned succ[2];
+            unsigned ns = cfg_successors(prog, i, succ);
             for (unsigned s = 0; s < ns; s++) {
-                if (out < known[succ[s]]) {
-                    known[succ[s]] = out;
+                int32_t *at = &a_src[succ[s]];
+                int32_t met = *at == A_SRC_NONE ? out : *at == out ? out : A_SRC_MANY;
+                if (met != *at) {
+                    *at = met;
                     changed = true;
                 }
             }
         }
+    }
+}
+
+#define RAW_SEARCH_LIMIT 64
+
+/* A halfword or word load may leave A unswapped when every insn its value reaches reads it
+ * only as JEQ #k or JSET #k and gets A from this load alone. The search follows the program
+ * until A is overwritten; past RAW_SEARCH_LIMIT insns it gives up (and swaps). */
+static void find_raw_loads(const struct sbpf_insn *prog, unsigned n, const int32_t *a_src,
+                           uint8_t *raw, uint32_t *seen, unsigned *stack)
+{
+    memset(raw, 0, n);
+    memset(seen, 0, sizeof(*seen) * n);
+    for (unsigned d = 0; d < n; d++) {
+        uint16_t code = prog[d].code;
+        if (SBPF_CLASS(code) != SBPF_LD || SBPF_SIZE(code) == SBPF_B ||
+            (SBPF_MODE(code) != SBPF_ABS && SBPF_MODE(code) != SBPF_IND))
+            continue;
+        uint32_t stamp = d + 1;
+        unsigned top = 0, visited = 0;
+        bool ok = true;
+        unsigned succ[2];
+        unsigned ns = cfg_successors(prog, d, succ);
+        for (unsigned s = 0; s < ns; s++)
+            stack[top++] = succ[s];
+        while (ok && top) {
+            unsigned u = stack[--top];
+            if (seen[u] == stamp)
+                continue;
+            seen[u] = stamp;
+            if (++visited > RAW_SEARCH_LIMIT) {
+                ok = false;
+                break;
+            }
+            uint16_t c = prog[u].code;
+            if (reads_a(c)) {
+                bool test =
+                    c == (SBPF_JMP | SBPF_JEQ | SBPF_K) || c == (SBPF_JMP | SBPF_JSET | SBPF_K);
+                if (!test || a_src[u] != (int32_t)d) {
+                    ok = false;
+                    break;
+                }
+            }
+            if (writes_a(c))
+                continue; /* this value of A ends here */
+            ns = cfg_successors(prog, u, succ);
+            for (unsigned s = 0; s < ns; s++)
+                stack[top++] = succ[s];
+        }
+        raw[d] = ok;
     }
 }
 
@@ -854,7 +968,10 @@ int sbpf_jit_compile(const struct sbpf_insn *prog, unsigned n, size_t code_limit
         if (load_end(&prog[i]))
             j.uses_packet = true;
     }
-    uint64_t *known_len = malloc(sizeof(*known_len) * n);
+    int32_t *a_src = malloc(sizeof(*a_src) * n);
+    uint8_t *raw_order = malloc(n);
+    uint32_t *seen = malloc(sizeof(*seen) * n);
+    unsigned *stack = malloc(sizeof(*stack) * (2 * RAW_SEARCH_LIMIT + 2));
     uint8_t *leader = calloc(n, 1);
     uint16_t *block_len = calloc(n, sizeof(*block_len));
     uint8_t *single_code = malloc(code_limit ? code_limit : 1);
@@ -864,14 +981,16 @@ int sbpf_jit_compile(const struct sbpf_insn *prog, unsigned n, size_t code_limit
     j.site_near = calloc(j.nsites, 1);
     j.placed = calloc(n + T_SPECIAL_COUNT, sizeof(*j.placed));
     int rc = -1;
-    if (!known_len || !leader || !block_len || !single_code || !burst_code || !j.addr ||
-        !j.addr_new || !j.site_near || !j.placed) {
+    if (!a_src || !raw_order || !seen || !stack || !leader || !block_len || !single_code ||
+        !burst_code || !j.addr || !j.addr_new || !j.site_near || !j.placed) {
         set_note(note, notelen, "out of memory while compiling");
         goto out;
     }
     find_blocks(prog, n, leader, block_len);
-    find_known_len(prog, n, known_len);
-    j.known_len = known_len;
+    find_a_sources(prog, n, a_src);
+    find_raw_loads(prog, n, a_src, raw_order, seen, stack);
+    j.a_src = a_src;
+    j.raw_order = raw_order;
     j.leader = leader;
     j.block_len = block_len;
 
@@ -922,7 +1041,10 @@ int sbpf_jit_compile(const struct sbpf_insn *prog, unsigned n, size_t code_limit
     out->passes = j.passes_total;
     rc = 0;
 out:
-    free(known_len);
+    free(a_src);
+    free(raw_order);
+    free(seen);
+    free(stack);
     free(leader);
     free(block_len);
     free(single_code);

@@ -46,22 +46,15 @@ void capture_set_jit(bool on)
 
 /* ---- data-plane thread ---- */
 
-static void run_agent(struct capture_agent *a, struct pkt *const *pkts, unsigned n, uint8_t dir)
+static void run_agent(struct capture_agent *a, struct pkt *const *pkts, const uint8_t *const *data,
+                      const uint32_t *lens, unsigned n, uint8_t dir)
 {
     if (atomic_load_explicit(&a->broken, memory_order_relaxed))
         return;
-    const struct sbpf_filter *f = a->filter;
     uint32_t verdicts[PKT_BURST];
-    if (n > PKT_BURST)
-        n = PKT_BURST;
-    if (f->native) {
-        sbpf_native_fn fn = f->native;
-        for (unsigned i = 0; i < n; i++)
-            verdicts[i] = fn(pkts[i]->data, pkts[i]->len, pkts[i]->len);
-    } else {
-        for (unsigned i = 0; i < n; i++)
-            verdicts[i] = sbpf_interp(f->prog, f->n, pkts[i]->data, pkts[i]->len, pkts[i]->len);
-    }
+    /* The filter sees the whole frame, as a capture on a Linux interface does; the snaplen
+     * and the filter's return value then bound what is copied. */
+    sbpf_filter_run_burst(a->filter, data, lens, lens, verdicts, n);
     unsigned stored = 0;
     a->seen += n;
     for (unsigned i = 0; i < n; i++) {
@@ -91,8 +84,16 @@ static void run_agent(struct capture_agent *a, struct pkt *const *pkts, unsigned
 void capture_run(struct capture_agent *const *list, unsigned nagents, struct pkt *const *pkts,
                  unsigned n, uint8_t dir)
 {
+    const uint8_t *data[PKT_BURST];
+    uint32_t lens[PKT_BURST];
+    if (n > PKT_BURST)
+        n = PKT_BURST;
+    for (unsigned i = 0; i < n; i++) {
+        data[i] = pkts[i]->data;
+        lens[i] = pkts[i]->len;
+    }
     for (unsigned i = 0; i < nagents; i++)
-        run_agent(list[i], pkts, n, dir);
+        run_agent(list[i], pkts, data, lens, n, dir);
 }
 
 /* ---- management thread ---- */

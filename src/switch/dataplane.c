@@ -373,11 +373,16 @@ static void poll_active(const struct dp_config *cfg, unsigned *work)
     }
 }
 
+/* After a configuration change every port is polled once (ports that already had work
+ * pending before they were published), then only those that had something stay active. */
 static void activate_all(const struct dp_config *cfg)
 {
-    for (uint32_t i = 0; i < cfg->nslots; i++)
-        if (cfg->slots[i].port && !cfg->slots[i].port->failed)
+    for (uint32_t i = 0; i < cfg->nslots; i++) {
+        if (cfg->slots[i].port && !cfg->slots[i].port->failed && !dp.is_active[i]) {
             activate(i);
+            dp.idle_polls[i] = IDLE_POLLS_BEFORE_SLEEP - 1;
+        }
+    }
 }
 
 static void handle_events(const struct dp_config *cfg, struct epoll_event *evs, int n)
@@ -424,6 +429,11 @@ static void *dp_main(void *unused)
         if (dp.now_s != last_expire) {
             last_expire = dp.now_s;
             l2_expire(cfg, dp.now_s);
+            for (uint32_t i = 0; i < cfg->nslots; i++) {
+                struct port *p = cfg->slots[i].port;
+                if (p && p->kind->tick && !p->failed)
+                    p->kind->tick(p);
+            }
         }
         unsigned work = 0;
         poll_active(cfg, &work);

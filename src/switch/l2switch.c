@@ -189,6 +189,29 @@ int l2_fdb_add_static(const uint8_t mac[ETH_ADDR_LEN], uint16_t vlan, uint32_t p
     return r.rc;
 }
 
+struct static_many_req {
+    const uint8_t (*macs)[ETH_ADDR_LEN];
+    const uint32_t *ports;
+    unsigned n, added;
+    uint16_t vlan;
+};
+
+static void add_static_many_dp(void *arg)
+{
+    struct static_many_req *r = arg;
+    while (r->added < r->n &&
+           mactable_add_static(fdb, r->macs[r->added], r->vlan, r->ports[r->added]) == 0)
+        r->added++;
+}
+
+unsigned l2_fdb_add_static_many(const uint8_t (*macs)[ETH_ADDR_LEN], const uint32_t *ports,
+                                unsigned n, uint16_t vlan)
+{
+    struct static_many_req r = {macs, ports, n, 0, vlan};
+    dp_call(add_static_many_dp, &r);
+    return r.added;
+}
+
 struct flush_req {
     uint32_t port;
     bool include_static;
@@ -211,6 +234,24 @@ unsigned l2_fdb_flush(uint32_t port_index, bool include_static)
 void l2_fdb_del_port(uint32_t port_index)
 {
     l2_fdb_flush(port_index, true);
+}
+
+struct del_ports_req {
+    const uint32_t *ports;
+    unsigned n;
+};
+
+static void del_ports_dp(void *arg)
+{
+    struct del_ports_req *r = arg;
+    for (unsigned i = 0; i < r->n; i++)
+        mactable_flush(fdb, r->ports[i], true);
+}
+
+void l2_fdb_del_ports(const uint32_t *port_indexes, unsigned n)
+{
+    struct del_ports_req r = {port_indexes, n};
+    dp_call(del_ports_dp, &r);
 }
 
 struct dump_req {

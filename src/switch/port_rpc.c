@@ -11,6 +11,7 @@
 #include "dataplane.h"
 #include "l2switch.h"
 #include "ports.h"
+#include "vnic.h"
 
 static uint64_t rd(const uint64_t *v)
 {
@@ -323,6 +324,7 @@ CONFIG_SECTION(cfg_ports, {"ports", ports_save, ports_restore, 0});
 void daemon_shutdown(void)
 {
     capture_close_all();
+    vnic_shutdown();
     struct dp_config *draft = dp_config_copy();
     char err[256];
     for (uint32_t i = 0; i < draft->nslots; i++)

@@ -60,7 +60,7 @@ def main():
     ports = [22, 53, 80, 443, 1000, 1500, 2000, 2001, 5000, 8080, 40000]
     frames = []
     for i in range(count):
-        size = random.choice([0, 0, 10, 100, 400, 900, 1400, 1450])
+        size = random.choice([0, 0, 10, 100, 400, 900, 1300, 1440])  # frames stay within a 1500-byte MTU
         data = bytes(random.getrandbits(8) for _ in range(size))
         kind = random.choice(["tcp", "tcp", "udp", "udp", "icmp", "arp", "tcp6", "udp6", "icmp6",
                               "vlan4", "vlan6", "frag", "mcast", "other"])

@@ -392,6 +392,77 @@ static void test_jump_widths_and_length(void)
     free(prog);
 }
 
+/* Loads whose value only meets JEQ #k / JSET #k skip the byte swap and the test compares
+ * with k in memory order; everything else about them must stay the same. */
+static void test_unswapped_loads(void)
+{
+    uint8_t pkt[16] = {0x08, 0x00, 0x86, 0xdd, 0x12, 0x34, 0x56, 0x78, 0xff, 0x00, 0x00, 0x01};
+    static const uint32_t ks[] = {0x0800,     0x0008,     0x86dd,     0xdd86,     0x10800,
+                                  0xffff0800, 0x12345678, 0x78563412, 0xff000001, 0x010000ff,
+                                  0x80,       0x8000,     0x00010000, 0};
+    static const uint16_t sizes[] = {SBPF_H, SBPF_W};
+    for (unsigned s = 0; s < 2; s++)
+        for (uint32_t off = 0; off < 10; off += 2)
+            for (unsigned k = 0; k < sizeof(ks) / sizeof(ks[0]); k++) {
+                /* A chain of tests of one load: 1 if equal, else 2 if any bit is set, else 3. */
+                struct sbpf_insn chain[6] = {S(SBPF_LD | sizes[s] | SBPF_ABS, off),
+                                             J(SBPF_JMP | SBPF_JEQ | SBPF_K, ks[k], 2, 0),
+                                             J(SBPF_JMP | SBPF_JSET | SBPF_K, ks[k], 2, 0),
+                                             S(SBPF_RET | SBPF_K, 3),
+                                             S(SBPF_RET | SBPF_K, 1),
+                                             S(SBPF_RET | SBPF_K, 2)};
+                uint32_t a = 0;
+                for (unsigned b = 0; b < (s ? 4u : 2u); b++)
+                    a = a << 8 | pkt[off + b];
+                CHECK_EQ(jit_once(chain, 6, pkt, 16, 16), a == ks[k] ? 1 : (a & ks[k]) ? 2 : 3);
+                /* The same value also returned: it must be in host order there. */
+                struct sbpf_insn ret[4] = {S(SBPF_LD | sizes[s] | SBPF_IND, off),
+                                           J(SBPF_JMP | SBPF_JEQ | SBPF_K, ks[k], 0, 1),
+                                           S(SBPF_RET | SBPF_K, 7), RET_A};
+                jit_once(ret, 4, pkt, 16, 16);
+                /* Also compared by magnitude on one branch. */
+                struct sbpf_insn gt[6] = {S(SBPF_LD | sizes[s] | SBPF_ABS, off),
+                                          J(SBPF_JMP | SBPF_JEQ | SBPF_K, ks[k], 0, 1),
+                                          J(SBPF_JMP | SBPF_JGT | SBPF_K, ks[k], 1, 2),
+                                          S(SBPF_RET | SBPF_K, 1),
+                                          S(SBPF_RET | SBPF_K, 2),
+                                          S(SBPF_RET | SBPF_K, 3)};
+                jit_once(gt, 6, pkt, 16, 16);
+                /* Two loads meet at one test: A may come from either. */
+                struct sbpf_insn meet[8] = {S(SBPF_LD | SBPF_W | SBPF_LEN, 0),
+                                            J(SBPF_JMP | SBPF_JGT | SBPF_K, 8, 0, 2),
+                                            S(SBPF_LD | sizes[s] | SBPF_ABS, off),
+                                            S(SBPF_JMP | SBPF_JA, 1),
+                                            S(SBPF_LD | sizes[1 - s] | SBPF_ABS, off),
+                                            J(SBPF_JMP | SBPF_JEQ | SBPF_K, ks[k], 0, 1),
+                                            S(SBPF_RET | SBPF_K, 4),
+                                            S(SBPF_RET | SBPF_K, 6)};
+                for (uint32_t wl = 4; wl < 12; wl += 6)
+                    jit_once(meet, 8, pkt, wl, 16);
+                /* Stored, moved to X, or tested after a loop: all need host order. */
+                struct sbpf_insn st[6] = {S(SBPF_LD | sizes[s] | SBPF_ABS, off),
+                                          J(SBPF_JMP | SBPF_JEQ | SBPF_K, ks[k], 0, 2),
+                                          S(SBPF_MISC | SBPF_TAX, 0),
+                                          S(SBPF_MISC | SBPF_TXA, 0),
+                                          S(SBPF_ST, 3),
+                                          S(SBPF_RET | SBPF_K, 5)};
+                jit_once(st, 6, pkt, 16, 16);
+            }
+    /* Loads at both ends of a loop meet at its head's test: X walks the halfwords until
+     * one equals 0x0001 (at offset 10). */
+    struct sbpf_insn looping[9] = {S(SBPF_LDX | SBPF_IMM, 0),
+                                   S(SBPF_LD | SBPF_H | SBPF_IND, 0),
+                                   J(SBPF_JMP | SBPF_JEQ | SBPF_K, 0x0001, 5, 0),
+                                   S(SBPF_MISC | SBPF_TXA, 0),
+                                   S(SBPF_ALU | SBPF_ADD | SBPF_K, 2),
+                                   S(SBPF_MISC | SBPF_TAX, 0),
+                                   S(SBPF_LD | SBPF_H | SBPF_IND, 0),
+                                   S(SBPF_JMP | SBPF_JA, (uint32_t)-6),
+                                   RET_A};
+    CHECK_EQ(jit_once(looping, 9, pkt, 16, 16), 0x0001);
+    CHECK_EQ(jit_once(looping, 9, pkt, 16, 11), 0); /* runs off the captured bytes */
+}
+
 /* The bulkiest program: 4096 insns, each its own budgeted block (the program loops), of the
  * forms with the longest machine code. It must fit the code bound and still run right. */
 static void test_largest_code(void)
@@ -772,6 +843,7 @@ int main(void)
     test_jump_widths_and_length();
     test_budget();
     test_largest_code();
+    test_unswapped_loads();
     test_fallback_and_mapping();
     test_differential(&g);
     diff_guard_free(&g);
