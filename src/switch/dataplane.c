@@ -15,6 +15,7 @@
 
 #include "capring.h"
 #include "capture.h"
+#include "flowpath.h"
 #include "l2switch_dp.h"
 #include "log.h"
 #include "offload.h"
@@ -45,6 +46,7 @@ struct dp {
 
     /* Owned by the data-plane thread. */
     struct pkt_pool *pool;
+    struct flowpath *flowpath;
     uint32_t active[PORT_MAX];
     unsigned nactive;
     bool is_active[PORT_MAX];
@@ -326,7 +328,10 @@ static void process_burst(const struct dp_config *cfg, const struct dp_port *dpo
 #endif
     if (dport->ncaps[0])
         capture_run(dport->caps[0], dport->ncaps[0], pkts, n, CAPDIR_IN);
-    l2_process_burst(cfg, pkts, n, dp.now_s);
+    if (!cfg->flows)
+        l2_process_burst(cfg, pkts, n, dp.now_s);
+    else
+        flowpath_process_burst(dp.flowpath, cfg, pkts, n, dp.now_s, now_ns ? now_ns : dp_now_ns());
     flush_all(cfg);
     pkt_free_burst(pkts, n);
 }
@@ -470,7 +475,8 @@ int dp_start(void)
     dp.pool = pkt_pool_create(POOL_PACKETS, PKT_MAX_FRAME);
     dp.epfd = epoll_create1(EPOLL_CLOEXEC);
     dp.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (!dp.pool || dp.epfd < 0 || dp.wake_fd < 0)
+    dp.flowpath = dp.pool ? flowpath_create(dp.pool) : NULL;
+    if (!dp.pool || !dp.flowpath || dp.epfd < 0 || dp.wake_fd < 0)
         return -1;
     struct epoll_event ev = {.events = EPOLLIN, .data.u64 = UINT64_MAX};
     if (epoll_ctl(dp.epfd, EPOLL_CTL_ADD, dp.wake_fd, &ev) < 0)

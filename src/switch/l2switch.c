@@ -110,12 +110,12 @@ static bool output_to(const struct dp_config *cfg, struct variants *v, uint32_t 
     return true;
 }
 
-static void flood(const struct dp_config *cfg, struct variants *v, int vlan, bool include_input)
+static void flood(const struct dp_config *cfg, struct variants *v, int vlan)
 {
     uint32_t in = v->orig->in_port;
     bool any = false;
     for (uint32_t q = 0; q < cfg->nslots; q++) {
-        if (!cfg->slots[q].port || (q == in && !include_input))
+        if (!cfg->slots[q].port || q == in)
             continue;
         any |= output_to(cfg, v, q, vlan);
     }
@@ -144,20 +144,37 @@ void l2_normal(const struct dp_config *cfg, struct pkt *p, uint32_t now_s)
         if (q == p->in_port || !output_to(cfg, &v, q, vlan))
             dp_drop_rx(cfg, p, DROP_NO_OUTPUT);
     } else {
-        flood(cfg, &v, vlan, false);
+        flood(cfg, &v, vlan);
     }
     release_variants(&v);
 }
 
-void l2_flood(const struct dp_config *cfg, struct pkt *p, bool include_input)
+void l2_flood(const struct dp_config *cfg, struct pkt *p, bool all)
 {
+    if (all) {
+        bool any = false;
+        for (uint32_t q = 0; q < cfg->nslots; q++) {
+            if (!cfg->slots[q].port || q == p->in_port)
+                continue;
+            p->refcnt++;
+            dp_output(cfg, q, p);
+            any = true;
+        }
+        if (!any)
+            dp_drop_rx(cfg, p, DROP_NO_OUTPUT);
+        return;
+    }
     struct variants v = {.orig = p};
     if (!eth_parse(p->data, p->len, &v.ei)) {
         dp_drop_rx(cfg, p, DROP_MALFORMED);
         return;
     }
+    /* Rules bypass the ports' VLAN admission; a frame its port would not admit floods in the
+     * VLAN of its own tag (0: untagged). */
     int vlan = ingress_vlan(cfg->slots[p->in_port].port, &v.ei);
-    flood(cfg, &v, vlan < 0 ? 0 : vlan, include_input);
+    if (vlan < 0)
+        vlan = v.ei.tagged ? vlan_vid(v.ei.tci) : 0;
+    flood(cfg, &v, vlan);
     release_variants(&v);
 }
 
