@@ -30,7 +30,7 @@ void metrics_render(struct promtext *pt);
 void metrics_write_ports(struct promtext *pt, const struct dp_config *cfg);
 /* Open captures and their counters. */
 void metrics_write_captures(struct promtext *pt);
-/* Flow-cache hits and misses: writes nothing while the switch has no flow cache. */
+/* Flow-cache hits, misses and revalidations per data-plane thread. */
 void metrics_write_flow_cache(struct promtext *pt);
 
 #endif

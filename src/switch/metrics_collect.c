@@ -1,9 +1,10 @@
 /* metrics_collect.c - what the metrics endpoint exposes: per-port packets, bytes, drops by
- * reason, protocol and cast counters, a frame-size histogram, captures, the flow cache. */
+ * reason, protocol and cast counters, a frame-size histogram, captures, the flow caches. */
 #include <stdio.h>
 #include <string.h>
 
 #include "control.h"
+#include "flowpath.h"
 #include "metrics.h"
 #include "port.h"
 #include "ports.h"
@@ -190,10 +191,31 @@ void metrics_write_captures(struct promtext *pt)
 
 void metrics_write_flow_cache(struct promtext *pt)
 {
-    /* The data plane has no flow cache yet (every packet takes the `normal` action); when
-     * it gains one, its hit and miss counters are written here as
-     * sluice_flow_cache_hits_total and sluice_flow_cache_misses_total. */
-    (void)pt;
+    struct flowpath_stats st[FLOWPATH_MAX_THREADS];
+    unsigned n = flowpath_get_stats(st, FLOWPATH_MAX_THREADS);
+    static const struct {
+        const char *name, *help;
+        size_t offset;
+    } counters[] = {
+        {"sluice_flow_cache_hits_total", "Packets whose flow rule was found in the flow cache.",
+         offsetof(struct flowpath_stats, hits)},
+        {"sluice_flow_cache_misses_total",
+         "Packets not in the flow cache: looked up in the classifier, then cached.",
+         offsetof(struct flowpath_stats, misses)},
+        {"sluice_flow_cache_revalidated_total",
+         "Cached packets from an older flow table version, looked up again.",
+         offsetof(struct flowpath_stats, revalidated)},
+    };
+    for (size_t c = 0; c < sizeof(counters) / sizeof(counters[0]); c++) {
+        pt_family(pt, counters[c].name, "counter", counters[c].help);
+        for (unsigned i = 0; i < n; i++) {
+            char thread[16];
+            snprintf(thread, sizeof(thread), "%u", i);
+            struct pt_label l[] = {{"thread", thread}};
+            pt_sample(pt, counters[c].name, l, 1,
+                      *(const uint64_t *)((const char *)&st[i] + counters[c].offset));
+        }
+    }
 }
 
 void metrics_render(struct promtext *pt)

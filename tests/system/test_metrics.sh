@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_metrics.sh - sluiced --metrics: off by default; GET /metrics passes promtool's format
-# and lint checks and agrees with port-stats and capture-list; 404/405/400 answers; at most 8
-# clients at a time without blocking the control socket; silent clients are dropped.
+# and lint checks and agrees with port-stats, capture-list and flow-stats; 404/405/400
+# answers; at most 8 clients at a time without blocking the control socket; silent clients
+# are dropped.
 source "$(dirname "$0")/lib.sh"
 
 free_port() {
@@ -120,7 +121,27 @@ assert get("sluice_capture_seen_packets_total", id=str(caps[0]["id"]), port="pa"
 PY
 }
 check "metrics equal port-stats and capture-list" compare
-check "no flow-cache numbers are made up" test -z "$(grep flow_cache "$WORK/m.txt")"
+
+# Flow caches: with a flow table the data plane looks packets up; its hits and misses per
+# thread are exported as flow-stats reports them.
+ctl add-flow "priority=0,actions=normal"
+in_ns a ping -c 5 -i 0.1 -W 2 -q 10.78.0.2 >/dev/null
+flow_cache_matches() {
+    curl -s "$URL" >"$WORK/m2.txt"
+    ctl --json flow-stats >"$WORK/fs.json"
+    python3 - "$WORK/m2.txt" "$WORK/fs.json" <<'PY'
+import json, re, sys
+text = open(sys.argv[1]).read()
+threads = json.load(open(sys.argv[2]))["threads"]
+assert threads and sum(t["cache_hits"] + t["cache_misses"] for t in threads) > 0, threads
+for i, t in enumerate(threads):
+    for name, key in (("hits", "cache_hits"), ("misses", "cache_misses"), ("revalidated", "cache_revalidated")):
+        line = f'sluice_flow_cache_{name}_total{{thread="{i}"}} {t[key]}\n'
+        assert line in text, (line, re.findall(r"sluice_flow_cache.*", text))
+print(threads)
+PY
+}
+check "flow-cache hits and misses equal flow-stats" flow_cache_matches
 
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 check "404 for another path" test "$(code "http://127.0.0.1:$MPORT/")" = 404

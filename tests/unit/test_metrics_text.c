@@ -1,7 +1,8 @@
 /* test_metrics_text.c - the Prometheus text the metrics endpoint writes: escaping, name
- * rules, every per-port family with exact values, the cumulative size histogram, and that the
- * text is one family at a time with each sample line well formed. */
+ * rules, every per-port family with exact values, the cumulative size histogram, captures and
+ * flow caches, and that the text is one family at a time with each sample line well formed. */
 #include "check.h"
+#include "flowpath.h"
 #include "metrics.h"
 #include "promtext.h"
 
@@ -181,15 +182,27 @@ int main(void)
     CHECK_EQ(drops, 2 * DROP_MAX);
     pt_free(&pt);
 
-    /* No captures are open and there is no flow cache: families present, no made-up values. */
+    /* No captures open and no data-plane thread: the families, and no made-up samples. */
     pt_init(&pt);
     metrics_write_captures(&pt);
     metrics_write_flow_cache(&pt);
     CHECK(has_line(&pt, "sluice_captures_open 0"));
     CHECK(has_line(&pt, "# TYPE sluice_capture_matched_packets_total counter"));
-    CHECK(strstr(pt.buf, "flow_cache") == NULL);
+    CHECK(has_line(&pt, "# TYPE sluice_flow_cache_hits_total counter"));
+    CHECK(strstr(pt.buf, "sluice_flow_cache_hits_total{") == NULL);
     CHECK(well_formed(pt.buf));
     pt_free(&pt);
+    /* One thread's flow path: its cache counters, labelled by thread. */
+    struct pkt_pool *pool = pkt_pool_create(4, 2048);
+    CHECK(flowpath_create(pool) != NULL);
+    pt_init(&pt);
+    metrics_write_flow_cache(&pt);
+    CHECK(has_line(&pt, "sluice_flow_cache_hits_total{thread=\"0\"} 0"));
+    CHECK(has_line(&pt, "sluice_flow_cache_misses_total{thread=\"0\"} 0"));
+    CHECK(has_line(&pt, "sluice_flow_cache_revalidated_total{thread=\"0\"} 0"));
+    CHECK(well_formed(pt.buf));
+    pt_free(&pt);
+    pkt_pool_destroy(pool);
     free(slots[0].port);
     free(slots[2].port);
     return check_exit();
