@@ -4,7 +4,7 @@
 set -eu
 pkgs=(build-essential clang libclang-rt-14-dev libpcap-dev libmnl-dev pkg-config
       iproute2 iputils-ping arping ethtool tcpdump tshark iperf3 python3 curl netsniff-ng
-      tcpreplay util-linux procps dpdk-dev)
+      tcpreplay util-linux procps dpdk-dev prometheus tmux)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

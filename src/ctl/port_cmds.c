@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "stats_detail.h"
 
 static uint64_t num(const struct json *j, const char *key)
 {
@@ -154,9 +155,12 @@ static void print_drops(const char *dir, const struct json *drops)
 static int port_stats(struct ctl *c, int argc, char **argv)
 {
     const char *name = NULL;
+    bool detail = false;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--detail") == 0)
-            continue; /* every counter is printed; the option is accepted for scripts */
+        if (strcmp(argv[i], "--detail") == 0) {
+            detail = true;
+            continue;
+        }
         if (name)
             return ctl_error("usage: port-stats [PORT] [--detail]");
         name = argv[i];
@@ -194,12 +198,16 @@ static int port_stats(struct ctl *c, int argc, char **argv)
                (unsigned long long)num(s, "tx_bytes"));
         print_drops("rx", json_get(s, "rx_drops"));
         print_drops("tx", json_get(s, "tx_drops"));
+        if (detail)
+            stats_print_detail(s);
     }
     json_free(r);
     return 0;
 }
 CTL_COMMAND(cmd_port_stats, {"port-stats", "[PORT] [--detail]",
-                             "packet and byte counters, drops by reason", port_stats});
+                             "packet and byte counters, drops by reason; --detail: by protocol, "
+                             "cast and size",
+                             port_stats});
 
 static int fdb_show(struct ctl *c, int argc, char **argv)
 {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyze.h"
 #include "dump.h"
 #include "session.h"
 
@@ -75,7 +76,7 @@ static int list_ports(const struct dump_options *o)
 static int read_file(const struct dump_options *o, const struct bpf_program *prog)
 {
     char err[512];
-    struct sink *sink = sink_print_open(o, 1);
+    struct sink *sink = o->analyze ? sink_analyze_open(o) : sink_print_open(o, 1);
     if (!sink)
         return fail("out of memory");
     if (install_signals() < 0)
@@ -126,6 +127,7 @@ static int capture(const struct dump_options *o, const struct bpf_program *prog)
     for (int i = 0; i < n; i++)
         port_names[i] = names[i];
     struct sink *sink = o->write_file ? sink_file_open(o, port_names, (unsigned)n, err, sizeof(err))
+                        : o->analyze  ? sink_analyze_open(o)
                                       : sink_print_open(o, (unsigned)n);
     if (!sink) {
         session_close(&s);

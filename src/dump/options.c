@@ -11,7 +11,16 @@
 #include "capring.h"
 #include "rpc.h"
 
-enum { OPT_SOCK = 256, OPT_RING_SIZE, OPT_PCAPNG, OPT_NANO, OPT_TSPREC, OPT_HELP, OPT_VERSION };
+enum {
+    OPT_SOCK = 256,
+    OPT_RING_SIZE,
+    OPT_PCAPNG,
+    OPT_NANO,
+    OPT_TSPREC,
+    OPT_HELP,
+    OPT_VERSION,
+    OPT_ANALYZE
+};
 
 static const struct option long_options[] = {
     {"sock", required_argument, NULL, OPT_SOCK},
@@ -26,6 +35,7 @@ static const struct option long_options[] = {
     {"packet-buffered", no_argument, NULL, 'U'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
+    {"analyze", optional_argument, NULL, OPT_ANALYZE},
     {NULL, 0, NULL, 0},
 };
 
@@ -71,13 +81,16 @@ void dump_usage(FILE *out)
         "  --ring-size BYTES  capture ring size (suffix K, M or G; %u to %u bytes,\n"
         "               rounded up to a power of two; default %u)\n"
         "  --sock PATH  control socket of the switch (default $SLUICE_SOCK or %s)\n"
+        "  --analyze[=SECONDS]  instead of packets, print traffic statistics every SECONDS\n"
+        "               (default 10; 0: only at the end) and at the end: rates, protocols,\n"
+        "               sizes, top talkers; captures %u bytes per packet unless -s is given\n"
         "  -h, --help   this text\n"
         "\n"
         "The expression is a libpcap filter (see pcap-filter(7)); the switch runs it on each\n"
         "packet before copying it. On exit sluicedump prints how many packets it captured,\n"
         "how many matched the filter, and how many the switch dropped for lack of ring room.\n",
         DUMP_DEFAULT_SNAPLEN, CAPRING_MIN_SIZE, CAPRING_MAX_SIZE, CAPRING_DEFAULT_SIZE,
-        RPC_DEFAULT_SOCK);
+        RPC_DEFAULT_SOCK, DUMP_ANALYZE_SNAPLEN);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -189,6 +202,7 @@ int dump_parse_options(int argc, char **argv, struct dump_options *o)
     if (!o->sock || !*o->sock)
         o->sock = RPC_DEFAULT_SOCK;
     const char *filter_file = NULL;
+    bool snaplen_given = false;
     uint64_t v;
     int ch;
     optind = 1;
@@ -245,6 +259,7 @@ int dump_parse_options(int argc, char **argv, struct dump_options *o)
             if (!parse_u64(optarg, &v) || v > DUMP_DEFAULT_SNAPLEN)
                 return usage_error("invalid snaplen %s (0 to 262144)", optarg);
             o->snaplen = v ? (uint32_t)v : DUMP_DEFAULT_SNAPLEN;
+            snaplen_given = true;
             break;
         case 'S':
             o->print.Sflag = true;
@@ -294,6 +309,16 @@ int dump_parse_options(int argc, char **argv, struct dump_options *o)
             else if (strcmp(optarg, "micro") && strcmp(optarg, "microseconds"))
                 return usage_error("unknown time stamp precision %s", optarg);
             break;
+        case OPT_ANALYZE: {
+            o->analyze = true;
+            o->analyze_interval_ns = 10000000000ull;
+            char *end;
+            double secs = optarg ? strtod(optarg, &end) : 10;
+            if (optarg && (*end || end == optarg || !(secs >= 0 && secs <= 86400)))
+                return usage_error("invalid --analyze interval %s (0 to 86400 seconds)", optarg);
+            o->analyze_interval_ns = (uint64_t)(secs * 1e9);
+            break;
+        }
         case OPT_VERSION:
             printf("sluicedump (sluice)\n");
             return 1;
@@ -312,6 +337,10 @@ int dump_parse_options(int argc, char **argv, struct dump_options *o)
         return usage_error("%s", "-r and -w together are not supported");
     if (o->read_file && o->ports)
         return usage_error("%s", "-r and -i are exclusive");
+    if (o->analyze && o->write_file)
+        return usage_error("%s", "--analyze and -w are exclusive");
+    if (o->analyze && !snaplen_given)
+        o->snaplen = DUMP_ANALYZE_SNAPLEN;
     if (o->write_file && ends_with(o->write_file, ".pcapng"))
         o->pcapng = true;
     if (filter_file) {

@@ -10,6 +10,7 @@
 #include "print.h"
 
 #define DUMP_DEFAULT_SNAPLEN 262144
+#define DUMP_ANALYZE_SNAPLEN 128 /* --analyze needs headers only */
 
 struct dump_options {
     const char *ports;       /* -i: a port, a comma list, "any", or a number from -D */
@@ -29,6 +30,8 @@ struct dump_options {
     const char *sock;        /* --sock, $SLUICE_SOCK, or the default path */
     char *filter;            /* the expression (-F file or the trailing words); never NULL */
     struct print_opts print; /* -e -v -q -x -X -S -t --nano */
+    bool analyze;                 /* --analyze[=SECONDS]: statistics instead of packets */
+    uint64_t analyze_interval_ns; /* report every this long (0: only at the end) */
 };
 
 /* Parses argv. Returns 0 to go on, 1 when the work is already done (help printed), or -1

@@ -2,6 +2,7 @@
  * out to ports that cannot carry offload state; frames between capable ports pass untouched. */
 #include "offload.h"
 
+#include <endian.h>
 #include <linux/virtio_net.h>
 #include <string.h>
 
@@ -36,6 +37,26 @@ uint16_t inet_csum_fold(uint32_t sum)
     while (sum >> 16)
         sum = (sum & 0xffff) + (sum >> 16);
     return (uint16_t)sum;
+}
+
+void offload_from_vnet(const struct virtio_net_hdr *vh, struct pkt_offload *off)
+{
+    off->flags = vh->flags;
+    off->gso_type = vh->gso_type;
+    off->hdr_len = le16toh(vh->hdr_len);
+    off->gso_size = le16toh(vh->gso_size);
+    off->csum_start = le16toh(vh->csum_start);
+    off->csum_offset = le16toh(vh->csum_offset);
+}
+
+void offload_to_vnet(const struct pkt_offload *off, struct virtio_net_hdr *vh)
+{
+    *vh = (struct virtio_net_hdr){.flags = off->flags,
+                                  .gso_type = off->gso_type,
+                                  .hdr_len = htole16(off->hdr_len),
+                                  .gso_size = htole16(off->gso_size),
+                                  .csum_start = htole16(off->csum_start),
+                                  .csum_offset = htole16(off->csum_offset)};
 }
 
 void offload_shift(struct pkt_offload *off, int delta)

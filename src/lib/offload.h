@@ -7,6 +7,11 @@
 
 #include "packet.h"
 
+struct virtio_net_hdr;
+/* Conversions to and from the virtio-net header that AF_PACKET and TAP carry (little-endian). */
+void offload_from_vnet(const struct virtio_net_hdr *vh, struct pkt_offload *off);
+void offload_to_vnet(const struct pkt_offload *off, struct virtio_net_hdr *vh);
+
 /* Moves the offload offsets after `delta` bytes were inserted (or removed, negative) before
  * the L3 header, e.g. by pushing or popping a VLAN tag. */
 void offload_shift(struct pkt_offload *off, int delta);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 struct pkt_pool {
     unsigned count;
@@ -26,9 +27,14 @@ struct pkt_pool *pkt_pool_create(unsigned count, unsigned frame_capacity)
     pool->count = count;
     pool->stride = (PKT_HEADROOM + frame_capacity + 63u) & ~63u;
     pool->mem_size = (size_t)pool->stride * count;
-    /* Untouched pages cost nothing, so large GSO-capable buffers are cheap until used. */
+    /* Untouched pages cost nothing, so large GSO-capable buffers are cheap until used. A guard
+     * page after the last buffer turns an overrun into a fault instead of silent damage. */
+    size_t guard = (size_t)sysconf(_SC_PAGESIZE);
+    pool->mem_size = (pool->mem_size + guard - 1) / guard * guard + guard;
     pool->mem = mmap(NULL, pool->mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
                      -1, 0);
+    if (pool->mem != MAP_FAILED)
+        mprotect(pool->mem + pool->mem_size - guard, guard, PROT_NONE);
     pool->pkts = calloc(count, sizeof(struct pkt));
     pool->free_stack = calloc(count, sizeof(struct pkt *));
     if (pool->mem == MAP_FAILED || !pool->pkts || !pool->free_stack) {

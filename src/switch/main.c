@@ -17,6 +17,7 @@
 #include "l2switch.h"
 #include "log.h"
 #include "mainloop.h"
+#include "metrics.h"
 #include "rpc.h"
 
 #define DEFAULT_STATE_DIR "/var/lib/sluice"
@@ -34,6 +35,7 @@ static void usage(FILE *out)
             "  --mac-aging SECONDS    MAC table aging time (default 300)\n"
             "  --mac-max N            MAC table size (default 8192)\n"
             "  --no-jit               run capture filters in the interpreter\n"
+            "  --metrics ADDR:PORT    serve Prometheus metrics at http://ADDR:PORT/metrics (off)\n"
             "  --log-level LEVEL      error, warn, info (default) or debug\n"
             "  -h, --help             this text\n",
             RPC_DEFAULT_SOCK, DEFAULT_STATE_DIR);
@@ -76,13 +78,14 @@ int main(int argc, char **argv)
 {
     const char *sock = RPC_DEFAULT_SOCK, *state_dir = DEFAULT_STATE_DIR;
     const char *group = NULL, *capture_group = NULL, *pidfile = NULL;
+    const char *metrics_addr = NULL;
     unsigned long aging = 300, mac_max = 8192;
     static const struct option opts[] = {
         {"sock", required_argument, NULL, 's'},      {"state-dir", required_argument, NULL, 'd'},
         {"group", required_argument, NULL, 'g'},     {"capture-group", required_argument, NULL, 'G'},
         {"pidfile", required_argument, NULL, 'p'},   {"mac-aging", required_argument, NULL, 'a'},
         {"mac-max", required_argument, NULL, 'm'},   {"log-level", required_argument, NULL, 'l'},
-        {"no-jit", no_argument, NULL, 'J'},
+        {"no-jit", no_argument, NULL, 'J'},          {"metrics", required_argument, NULL, 'M'},
         {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -111,6 +114,7 @@ int main(int argc, char **argv)
             }
             break;
         case 'J': capture_set_jit(false); break;
+        case 'M': metrics_addr = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -154,6 +158,12 @@ int main(int argc, char **argv)
         dp_stop();
         return 1;
     }
+    if (metrics_addr && metrics_start(metrics_addr) < 0) {
+        control_shutdown();
+        daemon_shutdown();
+        dp_stop();
+        return 1;
+    }
     if (pidfile) {
         FILE *f = fopen(pidfile, "w");
         if (!f) {
@@ -165,6 +175,7 @@ int main(int argc, char **argv)
     }
     log_info("sluiced ready (pid %d, state in %s)", (int)getpid(), state_dir);
     mainloop_run();
+    metrics_stop();
     control_shutdown();
     daemon_shutdown();
     dp_stop();

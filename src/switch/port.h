@@ -28,6 +28,7 @@ enum drop_reason {
     DROP_PORT_DOWN, /* output port has no link */
     DROP_NO_BUFFER, /* the packet pool was exhausted while copying */
     DROP_PEER,      /* a shared-memory peer broke the protocol */
+    DROP_RING_FULL, /* the kernel's receive ring for the port was full (counted by the kernel) */
     DROP_MAX
 };
 extern const char *const drop_reason_names[DROP_MAX];
@@ -65,6 +66,8 @@ struct port_kind {
     int (*poll_fd)(struct port *p);
     /* Main thread: is the link up? */
     bool (*link_up)(struct port *p);
+    /* Data-plane thread, about once a second (optional): collect counters kept elsewhere. */
+    void (*tick)(struct port *p);
     /* Main thread: extra fields for `show` (optional). */
     void (*describe)(struct port *p, struct jw *w);
     /* Main thread, once the data plane no longer sees the port. */

@@ -1,7 +1,6 @@
 /* port_afpacket.c - the `afpacket` port: an existing Linux interface, received through a
  * TPACKET_V3 mmap ring and sent with one sendmmsg per burst, offload state kept. */
 #include <arpa/inet.h>
-#include <endian.h>
 #include <errno.h>
 #include <linux/if_packet.h>
 #include <linux/virtio_net.h>
@@ -19,8 +18,11 @@
 #include "offload.h"
 #include "port.h"
 
-#define RX_BLOCK_SIZE (1u << 20) /* holds a 64 KiB GSO frame many times over */
-#define RX_BLOCKS 16
+/* Blocks are handed over when full or after RX_RETIRE_MS; many small blocks let the ring absorb
+ * a long stall (16 MiB: about 100k minimum-size frames) while each still fits a 64 KiB GSO
+ * frame. */
+#define RX_BLOCK_SIZE (1u << 17)
+#define RX_BLOCKS 128
 #define RX_FRAME_SIZE 2048
 #define RX_RETIRE_MS 1 /* a partly filled block is handed over after this long */
 
@@ -159,16 +161,6 @@ static void release_block(struct afp *a)
     a->cur_frame = NULL;
 }
 
-static void offload_from_vnet(const struct virtio_net_hdr *vh, struct pkt_offload *off)
-{
-    off->flags = vh->flags;
-    off->gso_type = vh->gso_type;
-    off->hdr_len = le16toh(vh->hdr_len);
-    off->gso_size = le16toh(vh->gso_size);
-    off->csum_start = le16toh(vh->csum_start);
-    off->csum_offset = le16toh(vh->csum_offset);
-}
-
 /* Copies one ring frame into a packet, putting back the 802.1Q tag the kernel took out. */
 static bool copy_frame(struct port *port, const struct tpacket3_hdr *h, struct pkt *p)
 {
@@ -244,13 +236,7 @@ static unsigned afp_tx(struct port *port, struct pkt **pkts, unsigned n)
     if (n > PKT_BURST)
         n = PKT_BURST;
     for (unsigned i = 0; i < n; i++) {
-        const struct pkt_offload *o = &pkts[i]->off;
-        vh[i] = (struct virtio_net_hdr){.flags = o->flags,
-                                        .gso_type = o->gso_type,
-                                        .hdr_len = htole16(o->hdr_len),
-                                        .gso_size = htole16(o->gso_size),
-                                        .csum_start = htole16(o->csum_start),
-                                        .csum_offset = htole16(o->csum_offset)};
+        offload_to_vnet(&pkts[i]->off, &vh[i]);
         iov[i][0] = (struct iovec){&vh[i], sizeof(vh[i])};
         iov[i][1] = (struct iovec){pkts[i]->data, pkts[i]->len};
         msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = iov[i], .msg_iovlen = 2}};
@@ -274,6 +260,19 @@ static unsigned afp_tx(struct port *port, struct pkt **pkts, unsigned n)
         }
     }
     return sent;
+}
+
+/* Frames the kernel could not put in the ring are counted there; collecting them (the read
+ * resets the kernel's count) keeps the promise that every frame is accounted for. */
+static void afp_tick(struct port *port)
+{
+    struct afp *a = port->priv;
+    struct tpacket_stats_v3 st;
+    socklen_t len = sizeof(st);
+    if (getsockopt(a->rx_fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0 && st.tp_drops) {
+        port->stats.rx_packets += st.tp_drops;
+        port->stats.rx_drops[DROP_RING_FULL] += st.tp_drops;
+    }
 }
 
 static int afp_poll_fd(struct port *port)
@@ -311,6 +310,7 @@ PORT_KIND(afpacket_kind, {.name = "afpacket",
                           .rx = afp_rx,
                           .tx = afp_tx,
                           .poll_fd = afp_poll_fd,
+                          .tick = afp_tick,
                           .link_up = afp_link_up,
                           .describe = afp_describe,
                           .close = afp_close,

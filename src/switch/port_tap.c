@@ -1,6 +1,5 @@
 /* port_tap.c - the `tap` port: a TAP device the kernel sees as an interface, read and written
  * with a virtio-net header so checksum and segmentation offload cross it intact. */
-#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
@@ -14,6 +13,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "offload.h"
 #include "port.h"
 
 struct tap {
@@ -123,9 +123,7 @@ static unsigned tap_rx(struct port *port, struct pkt **pkts, unsigned max, struc
             break;
         }
         p->len = (uint32_t)r - sizeof(vh);
-        p->off = (struct pkt_offload){vh.flags, vh.gso_type, le16toh(vh.hdr_len),
-                                      le16toh(vh.gso_size), le16toh(vh.csum_start),
-                                      le16toh(vh.csum_offset)};
+        offload_from_vnet(&vh, &p->off);
         pkts[n++] = p;
     }
     return n;
@@ -136,13 +134,8 @@ static unsigned tap_tx(struct port *port, struct pkt **pkts, unsigned n)
     struct tap *t = port->priv;
     unsigned sent = 0;
     for (unsigned i = 0; i < n; i++) {
-        const struct pkt_offload *o = &pkts[i]->off;
-        struct virtio_net_hdr vh = {.flags = o->flags,
-                                    .gso_type = o->gso_type,
-                                    .hdr_len = htole16(o->hdr_len),
-                                    .gso_size = htole16(o->gso_size),
-                                    .csum_start = htole16(o->csum_start),
-                                    .csum_offset = htole16(o->csum_offset)};
+        struct virtio_net_hdr vh;
+        offload_to_vnet(&pkts[i]->off, &vh);
         struct iovec iov[2] = {{&vh, sizeof(vh)}, {pkts[i]->data, pkts[i]->len}};
         ssize_t w = writev(t->fd, iov, 2);
         if (w >= 0) {

@@ -10,12 +10,18 @@
 
 #define LOG2 5
 #define SLOTS (1u << LOG2)
+/* The transmitted packets span one to three 2048-byte memif buffers, so the pool's frames
+ * must hold the longest of them: its memory is a plain mapping ASan does not watch, and a
+ * frame written past the last one lands in whatever mapping follows. */
+#define OUT_LEN(i) (60u + (i)*1500u)
+#define FRAME_CAPACITY 8192u
+_Static_assert(OUT_LEN(3) <= FRAME_CAPACITY, "transmitted packets must fit a pool frame");
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct pkt_pool *pool;
     if (!pool)
-        pool = pkt_pool_create(64, 4096);
+        pool = pkt_pool_create(64, FRAME_CAPACITY);
     /* A region in its own mapping with guard pages on both sides, so any stray access
      * outside it faults even where ASan would not see it. */
     size_t region = 2 * memif_ring_bytes(LOG2) + 8192;
@@ -53,7 +59,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct pkt *out[4];
     for (int i = 0; i < 4; i++) {
         out[i] = pkt_alloc(pool);
-        out[i]->len = (uint32_t)(60 + i * 1500);
+        if (pkt_tailroom(out[i]) < OUT_LEN(i))
+            abort();
+        out[i]->len = OUT_LEN(i);
         memset(out[i]->data, i, out[i]->len);
     }
     for (int round = 0; round < 8 && pos + 5 <= size; round++, pos += 5) {

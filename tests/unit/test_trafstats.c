@@ -35,10 +35,9 @@ int main(void)
     static const uint8_t uc[6] = {2, 0, 0, 0, 0, 2}, mc[6] = {1, 0, 0x5e, 0, 0, 1},
                          bc[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
     uint8_t f[2000];
-    static const uint32_t edges[][2] = {{60, 0},   {64, 0},    {65, 1},    {127, 1},
-                                        {128, 2},  {255, 2},   {256, 3},   {511, 3},
-                                        {512, 4},  {1023, 4},  {1024, 5},  {1518, 5},
-                                        {1519, 6}, {9000, 6}};
+    static const uint32_t edges[][2] = {{60, 0},   {64, 0},   {65, 1},   {127, 1}, {128, 2},
+                                        {255, 2},  {256, 3},  {511, 3},  {512, 4}, {1023, 4},
+                                        {1024, 5}, {1518, 5}, {1519, 6}, {9000, 6}};
     for (unsigned i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
         CHECK_EQ(trafstats_size_bucket(edges[i][0]), edges[i][1]);
 
@@ -78,6 +77,42 @@ int main(void)
             CHECK(c.l3 == TS_L3_IPV4 && c.l4 == (len >= l3 + 20 ? TS_L4_TCP : TS_L4_OTHER));
         free(copy);
     }
+
+    /* The same for IPv6 behind two tags (802.1ad then 802.1Q): no ICMPv6 claim without the
+     * whole fixed header, and the size bucket always from the frame length. */
+    l3 = frame(f, uc, 2, 0x86dd, 58);
+    for (uint32_t len = 0; len <= l3 + 40; len++) {
+        uint8_t *copy = malloc(len ? len : 1);
+        memcpy(copy, f, len);
+        c = trafstats_classify(copy, len);
+        if (len < l3)
+            CHECK(c.l3 == TS_L3_OTHER && c.l4 == TS_L4_MAX);
+        else
+            CHECK(c.l3 == TS_L3_IPV6 && c.l4 == (len >= l3 + 40 ? TS_L4_ICMP : TS_L4_OTHER));
+        CHECK_EQ(c.size, trafstats_size_bucket(len));
+        free(copy);
+    }
+
+    /* Every bucket edge through classification of tagged frames: the tag counts in the length. */
+    for (unsigned i = 0; i < sizeof(edges) / sizeof(edges[0]) && edges[i][0] <= 2000; i++) {
+        frame(f, uc, 1, 0x0800, 17);
+        c = trafstats_classify(f, edges[i][0]);
+        CHECK(c.l3 == TS_L3_IPV4 && c.l4 == TS_L4_UDP);
+        CHECK_EQ(c.size, edges[i][1]);
+    }
+    CHECK_EQ(trafstats_size_bucket(0), 0);
+    CHECK_EQ(trafstats_size_bucket(UINT32_MAX), 6);
+
+    /* A third tag is not looked through: the frame is counted as another protocol. */
+    frame(f, uc, 2, 0x8100, 0);
+    f[24] = 0x08; /* what would follow the third tag: IPv4 */
+    f[25] = 0x00;
+    c = trafstats_classify(f, 100);
+    CHECK(c.l3 == TS_L3_OTHER && c.l4 == TS_L4_MAX);
+    /* Cast is known from the destination alone, even on a frame cut inside its header. */
+    memcpy(f, bc, 6);
+    CHECK_EQ(trafstats_classify(f, 14).cast, TS_BROADCAST);
+    CHECK_EQ(trafstats_classify(f, 13).l3, TS_L3_OTHER);
 
     /* Counting a burst. */
     struct pkt_pool *pool = pkt_pool_create(4, 2048);
