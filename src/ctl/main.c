@@ -9,13 +9,14 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: sluicectl [--json] [--sock PATH] COMMAND [ARGS...]\n"
-                 "Configures and inspects a running sluiced.\n\n"
-                 "options:\n"
-                 "  --json       print replies as JSON (read commands)\n"
-                 "  --sock PATH  control socket (default %s, or $SLUICE_SOCK)\n"
-                 "  -h, --help   this text\n\n"
-                 "commands:\n",
+    fprintf(out,
+            "usage: sluicectl [--json] [--sock PATH] COMMAND [ARGS...]\n"
+            "Configures and inspects a running sluiced.\n\n"
+            "options:\n"
+            "  --json       print replies as JSON (read commands)\n"
+            "  --sock PATH  control socket (default %s, or $SLUICE_SOCK)\n"
+            "  -h, --help   this text\n\n"
+            "commands:\n",
             RPC_DEFAULT_SOCK);
     SLUICE_FOREACH(sluice_ctl, struct ctl_command, it)
     {

@@ -284,5 +284,5 @@ static int capture_list(struct ctl *c, int argc, char **argv)
     json_free(r);
     return 0;
 }
-CTL_COMMAND(cmd_capture_list, {"capture-list", "", "open captures and their counters",
-                               capture_list});
+CTL_COMMAND(cmd_capture_list,
+            {"capture-list", "", "open captures and their counters", capture_list});

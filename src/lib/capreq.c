@@ -34,8 +34,7 @@ int capreq_parse(const struct json *params, struct capture_request *req, char *e
     v = CAPRING_DEFAULT_SIZE;
     if (json_get(params, "ring_size") &&
         !json_get_int(params, "ring_size", CAPRING_MIN_SIZE, CAPRING_MAX_SIZE, &v)) {
-        snprintf(err, errlen, "ring_size must be %d..%u bytes", CAPRING_MIN_SIZE,
-                 CAPRING_MAX_SIZE);
+        snprintf(err, errlen, "ring_size must be %d..%u bytes", CAPRING_MIN_SIZE, CAPRING_MAX_SIZE);
         return -1;
     }
     req->ring_size = (uint64_t)v;
@@ -49,8 +48,7 @@ int capreq_parse(const struct json *params, struct capture_request *req, char *e
 
     const struct json *prog = json_get(params, "program");
     if (!prog || prog->type != JSON_ARRAY || prog->n == 0 || prog->n > SBPF_MAX_INSNS) {
-        snprintf(err, errlen, "program must be an array of 1 to %d instructions",
-                 SBPF_MAX_INSNS);
+        snprintf(err, errlen, "program must be an array of 1 to %d instructions", SBPF_MAX_INSNS);
         return -1;
     }
     req->prog = calloc(prog->n, sizeof(*req->prog));
@@ -66,11 +64,12 @@ int capreq_parse(const struct json *params, struct capture_request *req, char *e
         for (int k = 0; ok && k < 4; k++)
             ok = json_as_int(in->items[k], 0, max[k], &f[k]);
         if (!ok) {
-            snprintf(err, errlen, "program instruction %zu: expected [code, jt, jf, k] in range", i);
+            snprintf(err, errlen, "program instruction %zu: expected [code, jt, jf, k] in range",
+                     i);
             return -1;
         }
-        req->prog[i] = (struct sbpf_insn){(uint16_t)f[0], (uint8_t)f[1], (uint8_t)f[2],
-                                          (uint32_t)f[3]};
+        req->prog[i] =
+            (struct sbpf_insn){(uint16_t)f[0], (uint8_t)f[1], (uint8_t)f[2], (uint32_t)f[3]};
     }
     req->ninsns = (unsigned)prog->n;
     return 0;

@@ -19,8 +19,8 @@
 struct eth_info {
     const uint8_t *dst;
     const uint8_t *src;
-    bool tagged;       /* an outer 802.1Q/802.1ad tag is present */
-    uint16_t tci;      /* its tag control information (PCP, DEI, VID) */
+    bool tagged;        /* an outer 802.1Q/802.1ad tag is present */
+    uint16_t tci;       /* its tag control information (PCP, DEI, VID) */
     uint16_t ethertype; /* the type after the tags */
     uint16_t l3_offset; /* where the payload after the tags begins */
 };

@@ -18,7 +18,7 @@ struct mac_entry {
 
 struct mactable {
     uint32_t max, count, aging;
-    uint32_t mask; /* slots - 1 */
+    uint32_t mask;   /* slots - 1 */
     uint32_t *slots; /* entry index + 1, 0 = empty */
     struct mac_entry *entries;
     uint32_t *free_list;

@@ -31,8 +31,8 @@ struct pkt_pool *pkt_pool_create(unsigned count, unsigned frame_capacity)
      * page after the last buffer turns an overrun into a fault instead of silent damage. */
     size_t guard = (size_t)sysconf(_SC_PAGESIZE);
     pool->mem_size = (pool->mem_size + guard - 1) / guard * guard + guard;
-    pool->mem = mmap(NULL, pool->mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                     -1, 0);
+    pool->mem =
+        mmap(NULL, pool->mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (pool->mem != MAP_FAILED)
         mprotect(pool->mem + pool->mem_size - guard, guard, PROT_NONE);
     pool->pkts = calloc(count, sizeof(struct pkt));

@@ -26,15 +26,15 @@ struct pkt_offload {
 struct pkt_pool;
 
 struct pkt {
-    uint8_t *data;   /* first byte of the frame */
-    uint32_t len;    /* bytes in the frame */
+    uint8_t *data;    /* first byte of the frame */
+    uint32_t len;     /* bytes in the frame */
     uint32_t in_port; /* index of the receiving port */
-    uint64_t ts_ns;  /* receive time, CLOCK_REALTIME nanoseconds */
+    uint64_t ts_ns;   /* receive time, CLOCK_REALTIME nanoseconds */
     struct pkt_offload off;
-    uint16_t refcnt; /* outputs still holding the packet (data-plane thread only) */
-    struct pkt_pool *pool; /* NULL: the buffer belongs to the port that received it (memif) */
+    uint16_t refcnt;             /* outputs still holding the packet (data-plane thread only) */
+    struct pkt_pool *pool;       /* NULL: the buffer belongs to the port that received it (memif) */
     struct pkt_pool *clone_pool; /* lent packets: the pool pkt_clone takes copies from */
-    uint8_t *buf; /* start of the buffer, data - buf is the headroom */
+    uint8_t *buf;                /* start of the buffer, data - buf is the headroom */
     uint32_t buf_size;
 };
 

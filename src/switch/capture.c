@@ -32,7 +32,7 @@ struct capture_agent {
     struct capring_prod ring;
     char filter_text[256];
     uint64_t seen, matched; /* data-plane thread; mirrored into the ring header */
-    _Atomic bool broken;     /* the reader wrote an impossible consumer index */
+    _Atomic bool broken;    /* the reader wrote an impossible consumer index */
 };
 
 static struct capture_agent *agents[MAX_CAPTURES];
@@ -67,8 +67,8 @@ static void run_agent(struct capture_agent *a, struct pkt *const *pkts, const ui
             caplen = a->snaplen;
         if (caplen > verdicts[i])
             caplen = verdicts[i];
-        int rc = capring_put(&a->ring, p->data, caplen, p->len, (uint16_t)a->port_index, dir,
-                             p->ts_ns);
+        int rc =
+            capring_put(&a->ring, p->data, caplen, p->len, (uint16_t)a->port_index, dir, p->ts_ns);
         if (rc < 0) {
             atomic_store(&a->broken, true);
             return;
@@ -142,8 +142,7 @@ static unsigned close_where(bool (*match)(const struct capture_agent *, uint64_t
         log_info("capture %llu on %s closed (%s): seen %llu, matched %llu, dropped %llu",
                  (unsigned long long)a->id, a->port_name, why, (unsigned long long)a->seen,
                  (unsigned long long)a->matched,
-                 (unsigned long long)__atomic_load_n(&a->ring.hdr->dropped_full,
-                                                     __ATOMIC_RELAXED));
+                 (unsigned long long)__atomic_load_n(&a->ring.hdr->dropped_full, __ATOMIC_RELAXED));
         agent_free(a);
     }
     return n;
@@ -214,7 +213,6 @@ static int m_capture_ports(struct rpc_ctx *ctx, const struct json *params)
     return 0;
 }
 RPC_METHOD(rpc_capture_ports, {"capture.ports", m_capture_ports, 0});
-
 
 static int open_capture(struct rpc_ctx *ctx, const struct capture_request *req, char *err,
                         size_t errlen, char *note, size_t notelen)
@@ -292,7 +290,10 @@ static int open_capture(struct rpc_ctx *ctx, const struct capture_request *req, 
     jw_obj_end(w);
     log_info("capture %llu opened on %s (%s, snaplen %u, ring %llu bytes, %u instructions%s) by "
              "pid %d",
-             (unsigned long long)a->id, a->port_name, on_rx && on_tx ? "inout" : on_rx ? "in" : "out",
+             (unsigned long long)a->id, a->port_name,
+             on_rx && on_tx ? "inout"
+             : on_rx        ? "in"
+                            : "out",
              a->snaplen, (unsigned long long)a->ring.hdr->data_size, req->ninsns,
              a->filter->native ? ", compiled" : "", (int)a->pid);
     return 0;

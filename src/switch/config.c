@@ -45,8 +45,8 @@ int config_save(void)
     jw_obj_end(&w);
     const char *text = jw_text(&w);
     char err[256];
-    int rc = text ? statefile_write(state_dir, CONFIG_FILE, text, strlen(text), err, sizeof(err))
-                  : -1;
+    int rc =
+        text ? statefile_write(state_dir, CONFIG_FILE, text, strlen(text), err, sizeof(err)) : -1;
     if (rc < 0)
         log_err("configuration not saved: %s", text ? err : "out of memory");
     jw_free(&w);

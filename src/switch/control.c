@@ -140,8 +140,8 @@ static void close_conn(struct rpc_conn *c)
 
 static void handle_message(struct rpc_conn *c, const char *msg, size_t len, bool truncated)
 {
-    struct rpc_ctx ctx = {.conn = c, .conn_id = c->id, .uid = c->cred.uid, .gid = c->cred.gid,
-                          .pid = c->cred.pid};
+    struct rpc_ctx ctx = {
+        .conn = c, .conn_id = c->id, .uid = c->cred.uid, .gid = c->cred.gid, .pid = c->cred.pid};
     if (truncated) {
         rpc_fail(&ctx, RPC_ERR_INVALID, "message too large (limit %d bytes)", RPC_MAX_MSG);
         send_reply(c, NULL, &ctx, false);
@@ -156,8 +156,8 @@ static void handle_message(struct rpc_conn *c, const char *msg, size_t len, bool
     } else if (!(m = find_method(req.method))) {
         rpc_fail(&ctx, RPC_ERR_NO_METHOD, "no such method: %s", req.method);
     } else if (!allowed(c, m->flags)) {
-        rpc_fail(&ctx, RPC_ERR_PERM, "permission denied: %s needs root or the %s group",
-                 req.method, (m->flags & RPC_F_CAPTURE) ? "capture" : "admin");
+        rpc_fail(&ctx, RPC_ERR_PERM, "permission denied: %s needs root or the %s group", req.method,
+                 (m->flags & RPC_F_CAPTURE) ? "capture" : "admin");
         log_warn("control: pid %d uid %d denied %s", (int)c->cred.pid, (int)c->cred.uid,
                  req.method);
     }

@@ -18,7 +18,7 @@ struct rpc_ctx {
     uid_t uid;
     gid_t gid;
     pid_t pid;
-    struct jw *out; /* write exactly one JSON value: the result */
+    struct jw *out;       /* write exactly one JSON value: the result */
     int fds[RPC_MAX_FDS]; /* descriptors sent with the reply, then closed by the switch */
     unsigned nfds;
     int err_code;

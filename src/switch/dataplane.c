@@ -363,8 +363,8 @@ static void poll_active(const struct dp_config *cfg, unsigned *work)
         } else if (!port || port->failed || ++dp.idle_polls[idx] >= IDLE_POLLS_BEFORE_SLEEP) {
             /* Ports with a readiness fd come back through epoll; ports without one must be
              * polled while they live. */
-            bool has_fd = port && !port->failed && port->kind->poll_fd &&
-                          port->kind->poll_fd(port) >= 0;
+            bool has_fd =
+                port && !port->failed && port->kind->poll_fd && port->kind->poll_fd(port) >= 0;
             if (port && !port->failed && !has_fd) {
                 dp.idle_polls[idx] = 0;
                 a++;

@@ -24,8 +24,8 @@ struct dp_port {
 
 struct dp_config {
     uint64_t version;
-    uint32_t nslots;       /* port indexes are below nslots */
-    struct dp_port *slots; /* slots[i].port is NULL for a free index */
+    uint32_t nslots;                /* port indexes are below nslots */
+    struct dp_port *slots;          /* slots[i].port is NULL for a free index */
     const struct flow_table *flows; /* NULL: every packet takes the `normal` action */
     uint32_t mac_aging_s;
     /* Draft only: ports taken out, closed once the draft is committed. */

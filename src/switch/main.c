@@ -81,20 +81,30 @@ int main(int argc, char **argv)
     const char *metrics_addr = NULL;
     unsigned long aging = 300, mac_max = 8192;
     static const struct option opts[] = {
-        {"sock", required_argument, NULL, 's'},      {"state-dir", required_argument, NULL, 'd'},
-        {"group", required_argument, NULL, 'g'},     {"capture-group", required_argument, NULL, 'G'},
-        {"pidfile", required_argument, NULL, 'p'},   {"mac-aging", required_argument, NULL, 'a'},
-        {"mac-max", required_argument, NULL, 'm'},   {"log-level", required_argument, NULL, 'l'},
-        {"no-jit", no_argument, NULL, 'J'},          {"metrics", required_argument, NULL, 'M'},
-        {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
+        {"sock", required_argument, NULL, 's'},    {"state-dir", required_argument, NULL, 'd'},
+        {"group", required_argument, NULL, 'g'},   {"capture-group", required_argument, NULL, 'G'},
+        {"pidfile", required_argument, NULL, 'p'}, {"mac-aging", required_argument, NULL, 'a'},
+        {"mac-max", required_argument, NULL, 'm'}, {"log-level", required_argument, NULL, 'l'},
+        {"no-jit", no_argument, NULL, 'J'},        {"metrics", required_argument, NULL, 'M'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 's': sock = optarg; break;
-        case 'd': state_dir = optarg; break;
-        case 'g': group = optarg; break;
-        case 'G': capture_group = optarg; break;
-        case 'p': pidfile = optarg; break;
+        case 's':
+            sock = optarg;
+            break;
+        case 'd':
+            state_dir = optarg;
+            break;
+        case 'g':
+            group = optarg;
+            break;
+        case 'G':
+            capture_group = optarg;
+            break;
+        case 'p':
+            pidfile = optarg;
+            break;
         case 'a':
             if (parse_uint(optarg, 1, 1000000, &aging) < 0) {
                 fprintf(stderr, "sluiced: --mac-aging: expected 1..1000000 seconds\n");
@@ -113,10 +123,18 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'J': capture_set_jit(false); break;
-        case 'M': metrics_addr = optarg; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'J':
+            capture_set_jit(false);
+            break;
+        case 'M':
+            metrics_addr = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     if (optind < argc) {

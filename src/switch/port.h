@@ -78,7 +78,8 @@ struct port_kind {
  * checksums; others receive such frames segmented and with checksums complete. */
 #define PORT_KIND_F_OFFLOAD 1u
 
-#define PORT_KIND(ident, ...) SLUICE_REGISTER(sluice_port_kinds, struct port_kind, ident, __VA_ARGS__)
+#define PORT_KIND(ident, ...)                                                                      \
+    SLUICE_REGISTER(sluice_port_kinds, struct port_kind, ident, __VA_ARGS__)
 const struct port_kind *port_kind_find(const char *name);
 
 struct port {
@@ -87,10 +88,10 @@ struct port {
     const struct port_kind *kind;
     void *priv;
     struct port_args args;
-    uint16_t tag;          /* access VLAN, 0 if none */
-    bool trunk;            /* trunk port: carries only the VLANs in `trunks` */
-    uint8_t trunks[512];   /* bitmap of allowed VLAN ids */
-    bool failed;           /* the data plane saw a fatal error; reported as down */
+    uint16_t tag;        /* access VLAN, 0 if none */
+    bool trunk;          /* trunk port: carries only the VLANs in `trunks` */
+    uint8_t trunks[512]; /* bitmap of allowed VLAN ids */
+    bool failed;         /* the data plane saw a fatal error; reported as down */
     struct port_stats stats;
     struct traf_counters traffic[2]; /* [0] received, [1] sent; data-plane thread writes */
     /* Data-plane thread only: packets waiting to be sent at the end of the burst. */

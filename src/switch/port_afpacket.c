@@ -64,8 +64,8 @@ static int setup_rx(struct afp *a, char *err, size_t errlen)
         return -1;
     }
     a->ring_size = (size_t)RX_BLOCK_SIZE * RX_BLOCKS;
-    a->ring = mmap(NULL, a->ring_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED | MAP_POPULATE,
-                   a->rx_fd, 0);
+    a->ring = mmap(NULL, a->ring_size, PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_LOCKED | MAP_POPULATE, a->rx_fd, 0);
     if (a->ring == MAP_FAILED)
         a->ring = mmap(NULL, a->ring_size, PROT_READ | PROT_WRITE, MAP_SHARED, a->rx_fd, 0);
     if (a->ring == MAP_FAILED) {
@@ -75,8 +75,8 @@ static int setup_rx(struct afp *a, char *err, size_t errlen)
     }
     /* Packets this port sends must not come back as received ones. */
     setsockopt(a->rx_fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
-    struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
-                              .sll_ifindex = a->ifindex};
+    struct sockaddr_ll sll = {
+        .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL), .sll_ifindex = a->ifindex};
     if (bind(a->rx_fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
         snprintf(err, errlen, "cannot bind to %s: %s", a->dev, strerror(errno));
         return -1;
@@ -94,15 +94,15 @@ static int setup_tx(struct afp *a, char *err, size_t errlen)
     int one = 1;
     /* Protocol 0: this socket only sends, it never queues received packets. */
     a->tx_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (a->tx_fd < 0 ||
-        setsockopt(a->tx_fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0) {
+    if (a->tx_fd < 0 || setsockopt(a->tx_fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0) {
         snprintf(err, errlen, "cannot open a sending packet socket: %s", strerror(errno));
         return -1;
     }
     setsockopt(a->tx_fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
     int sndbuf = 4 << 20;
     setsockopt(a->tx_fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf));
-    struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = 0, .sll_ifindex = a->ifindex};
+    struct sockaddr_ll sll = {
+        .sll_family = AF_PACKET, .sll_protocol = 0, .sll_ifindex = a->ifindex};
     if (bind(a->tx_fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
         snprintf(err, errlen, "cannot bind to %s: %s", a->dev, strerror(errno));
         return -1;
@@ -208,8 +208,7 @@ static unsigned afp_rx(struct port *port, struct pkt **pkts, unsigned max, struc
                 release_block(a);
                 continue;
             }
-            a->cur_frame =
-                (struct tpacket3_hdr *)((uint8_t *)b + b->hdr.bh1.offset_to_first_pkt);
+            a->cur_frame = (struct tpacket3_hdr *)((uint8_t *)b + b->hdr.bh1.offset_to_first_pkt);
         }
         struct pkt *p = pkt_alloc(pool);
         if (!p)

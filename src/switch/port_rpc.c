@@ -313,7 +313,8 @@ static int ports_restore(const struct json *v, char *err, size_t errlen)
         char perr[512];
         if (!name || !type ||
             add_port(name, type, json_get(v->items[i], "options"), false, perr, sizeof(perr)) < 0) {
-            snprintf(err, errlen, "port %s: %s", name ? name : "?", name && type ? perr : "bad entry");
+            snprintf(err, errlen, "port %s: %s", name ? name : "?",
+                     name && type ? perr : "bad entry");
             failures++;
         }
     }

@@ -13,10 +13,17 @@
 #include "log.h"
 
 const char *const drop_reason_names[DROP_MAX] = {
-    [DROP_MALFORMED] = "malformed",   [DROP_VLAN] = "vlan",         [DROP_NO_OUTPUT] = "no_output",
-    [DROP_FLOW] = "flow",             [DROP_TTL] = "ttl",           [DROP_TX_FULL] = "tx_full",
-    [DROP_TX_ERROR] = "tx_error",     [DROP_PORT_DOWN] = "port_down", [DROP_NO_BUFFER] = "no_buffer",
-    [DROP_PEER] = "peer_error",       [DROP_RING_FULL] = "rx_ring_full",
+    [DROP_MALFORMED] = "malformed",
+    [DROP_VLAN] = "vlan",
+    [DROP_NO_OUTPUT] = "no_output",
+    [DROP_FLOW] = "flow",
+    [DROP_TTL] = "ttl",
+    [DROP_TX_FULL] = "tx_full",
+    [DROP_TX_ERROR] = "tx_error",
+    [DROP_PORT_DOWN] = "port_down",
+    [DROP_NO_BUFFER] = "no_buffer",
+    [DROP_PEER] = "peer_error",
+    [DROP_RING_FULL] = "rx_ring_full",
 };
 
 const struct port_kind *port_kind_find(const char *name)

@@ -13,8 +13,8 @@ struct port *port_create(struct dp_config *draft, const char *name, const char *
 /* Takes a port out of the draft; it is closed and freed after the draft is committed. */
 int port_remove(struct dp_config *draft, const char *name, char *err, size_t errlen);
 
-struct port *ports_find(const char *name);     /* in the current version */
-struct port *ports_by_index(uint32_t index);   /* in the current version */
+struct port *ports_find(const char *name);   /* in the current version */
+struct port *ports_by_index(uint32_t index); /* in the current version */
 
 /* Parses "key=value" words into args. Returns -1 with an error naming the bad word. */
 int port_args_parse(struct port_args *a, char **words, int nwords, char *err, size_t errlen);

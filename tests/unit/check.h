@@ -14,7 +14,7 @@ static int check_count;
     do {                                                                                           \
         check_count++;                                                                             \
         if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);              \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);               \
             check_failures++;                                                                      \
         }                                                                                          \
     } while (0)
@@ -24,7 +24,7 @@ static int check_count;
         long long check_a_ = (long long)(a), check_b_ = (long long)(b);                            \
         check_count++;                                                                             \
         if (check_a_ != check_b_) {                                                                \
-            fprintf(stderr, "%s:%d: check failed: %s == %s (%lld != %lld)\n", __FILE__, __LINE__, \
+            fprintf(stderr, "%s:%d: check failed: %s == %s (%lld != %lld)\n", __FILE__, __LINE__,  \
                     #a, #b, check_a_, check_b_);                                                   \
             check_failures++;                                                                      \
         }                                                                                          \
@@ -34,8 +34,8 @@ static int check_count;
     do {                                                                                           \
         const char *check_a_ = (a), *check_b_ = (b);                                               \
         check_count++;                                                                             \
-        if (!check_a_ || !check_b_ || strcmp(check_a_, check_b_) != 0) {                          \
-            fprintf(stderr, "%s:%d: check failed: %s == %s (\"%s\" != \"%s\")\n", __FILE__,       \
+        if (!check_a_ || !check_b_ || strcmp(check_a_, check_b_) != 0) {                           \
+            fprintf(stderr, "%s:%d: check failed: %s == %s (\"%s\" != \"%s\")\n", __FILE__,        \
                     __LINE__, #a, #b, check_a_ ? check_a_ : "(null)",                              \
                     check_b_ ? check_b_ : "(null)");                                               \
             check_failures++;                                                                      \

@@ -124,8 +124,8 @@ int main(void)
     pkt_free(p);
     CHECK_EQ(pkt_pool_available(pool), 128);
 
-    struct pkt_offload off = {.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .gso_type = 1, .hdr_len = 54,
-                              .csum_start = 34};
+    struct pkt_offload off = {
+        .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .gso_type = 1, .hdr_len = 54, .csum_start = 34};
     offload_shift(&off, 4);
     CHECK_EQ(off.csum_start, 38);
     CHECK_EQ(off.hdr_len, 58);

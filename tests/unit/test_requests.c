@@ -36,7 +36,8 @@ int main(void)
 {
     char err[256];
     struct rpc_request req;
-    const char *good = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"port.list\",\"params\":{\"a\":1}}";
+    const char *good =
+        "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"port.list\",\"params\":{\"a\":1}}";
     CHECK_EQ(rpc_request_decode(good, strlen(good), &req, err, sizeof(err)), 0);
     CHECK_STR(req.method, "port.list");
     CHECK_STR(req.id_json, "7");
@@ -54,8 +55,11 @@ int main(void)
     CHECK(strstr(err, "no method") != NULL);
     CHECK_EQ(decode("{\"method\":5}", err), RPC_ERR_INVALID);
     CHECK_EQ(decode("{\"method\":\"a b\"}", err), RPC_ERR_INVALID);
-    CHECK_EQ(decode("{\"method\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}", err),
-             RPC_ERR_INVALID);
+    CHECK_EQ(
+        decode(
+            "{\"method\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}",
+            err),
+        RPC_ERR_INVALID);
     CHECK_EQ(decode("{\"jsonrpc\":\"1.0\",\"method\":\"m\"}", err), RPC_ERR_INVALID);
     CHECK_EQ(decode("{\"method\":\"m\",\"params\":[1]}", err), RPC_ERR_PARAMS);
     CHECK_EQ(decode("{\"method\":\"m\",\"params\":\"x\"}", err), RPC_ERR_PARAMS);
