@@ -27,8 +27,8 @@ gen() { # gen TX RX SIZE: one generator run on core 0, its JSON summary
         --no-verify --poll --wait-ms 200 --json 2>>"$W/gen.err"
 }
 field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])['$2'])" "$1"; }
-collect() { # collect LIST NEW: LIST with the JSON line NEW appended
-    printf '%s%s\n' "$1" "$2"
+collect() { # collect LIST NEW: LIST with the JSON line NEW appended, one per line
+    if [ -n "$1" ]; then printf '%s\n%s\n' "$1" "$2"; else printf '%s\n' "$2"; fi
 }
 median() { # median LIST: the JSON line whose receive rate is the median of the rounds
     python3 -c "
