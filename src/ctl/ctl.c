@@ -84,3 +84,12 @@ void ctl_print_json(const struct json *j)
     print_value(j, 0);
     fputc('\n', stdout);
 }
+
+bool ctl_json_done(const struct ctl *c, struct json *result)
+{
+    if (!c->json)
+        return false;
+    ctl_print_json(result);
+    json_free(result);
+    return true;
+}

@@ -27,6 +27,8 @@ struct ctl_command {
 int ctl_call(struct ctl *c, const char *method, const char *params_json, struct json **result);
 /* Prints a result as pretty JSON to stdout (for --json). */
 void ctl_print_json(const struct json *j);
+/* With --json: prints and frees the result and returns true; otherwise returns false. */
+bool ctl_json_done(const struct ctl *c, struct json *result);
 /* Prints "sluicectl: ..." to stderr and returns 1, for `return ctl_error(...)`. */
 int ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

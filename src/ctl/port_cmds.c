@@ -119,11 +119,8 @@ static int show(struct ctl *c, int argc, char **argv)
     int rc = name_call(c, "port.list", "name", argc == 2 ? argv[1] : NULL, &r);
     if (rc)
         return rc;
-    if (c->json) {
-        ctl_print_json(r);
-        json_free(r);
+    if (ctl_json_done(c, r))
         return 0;
-    }
     const struct json *ports = json_get(r, "ports");
     printf("%-16s %4s %-9s %-5s %12s %14s %12s %14s %10s  %s\n", "PORT", "NO", "TYPE", "LINK",
            "RX_PACKETS", "RX_BYTES", "TX_PACKETS", "TX_BYTES", "DROPS", "OPTIONS");
@@ -218,11 +215,8 @@ static int fdb_show(struct ctl *c, int argc, char **argv)
     int rc = ctl_call(c, "fdb.show", NULL, &r);
     if (rc)
         return rc;
-    if (c->json) {
-        ctl_print_json(r);
-        json_free(r);
+    if (ctl_json_done(c, r))
         return 0;
-    }
     const struct json *e = json_get(r, "entries");
     printf("%-16s %4s  %-17s %s\n", "PORT", "VLAN", "MAC", "AGE");
     for (size_t i = 0; e && i < e->n; i++) {
@@ -264,11 +258,8 @@ static int capture_list(struct ctl *c, int argc, char **argv)
     int rc = ctl_call(c, "capture.list", NULL, &r);
     if (rc)
         return rc;
-    if (c->json) {
-        ctl_print_json(r);
-        json_free(r);
+    if (ctl_json_done(c, r))
         return 0;
-    }
     const struct json *caps = json_get(r, "captures");
     printf("%4s %-16s %-6s %7s %8s %12s %12s %10s  %s\n", "ID", "PORT", "DIR", "PID", "SNAPLEN",
            "SEEN", "MATCHED", "DROPPED", "FILTER");

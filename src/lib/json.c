@@ -1,6 +1,7 @@
 /* json.c - the JSON reader (strict RFC 8259 text to a tree) and writer (to a growing buffer).
  * The reader takes untrusted, length-bounded input: every step is bounded by the input's size. */
 #include "json.h"
+#include "textbuf.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -11,40 +12,6 @@
 
 /* Longer number literals are refused: no value needs them, and strtod's work grows with them. */
 #define JSON_MAX_NUMBER_LEN 128
-
-/* Length of the valid UTF-8 sequence at p (at most avail bytes), or 0 if it is not valid:
- * overlong forms, encoded surrogates and code points above U+10FFFF are invalid. */
-static size_t utf8_seq_len(const unsigned char *p, size_t avail)
-{
-    unsigned char c = p[0];
-    if (c < 0x80)
-        return 1;
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xbf; /* allowed range of the second byte */
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        if (c == 0xe0)
-            lo = 0xa0;
-        else if (c == 0xed)
-            hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        if (c == 0xf0)
-            lo = 0x90;
-        else if (c == 0xf4)
-            hi = 0x8f;
-    } else {
-        return 0;
-    }
-    if (avail < n || p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-    return n;
-}
 
 static size_t utf8_put(char *out, uint32_t cp)
 {
@@ -595,46 +562,18 @@ void jw_init(struct jw *w)
 
 void jw_free(struct jw *w)
 {
-    free(w->buf);
+    free(w->tb.buf);
     jw_init(w);
-}
-
-static bool reserve(struct jw *w, size_t extra)
-{
-    if (w->oom)
-        return false;
-    if (extra >= SIZE_MAX / 2 - w->len) {
-        w->oom = true;
-        return false;
-    }
-    size_t need = w->len + extra + 1;
-    if (need <= w->cap)
-        return true;
-    size_t ncap = w->cap ? w->cap : 256;
-    while (ncap < need)
-        ncap *= 2;
-    char *buf = realloc(w->buf, ncap);
-    if (!buf) {
-        w->oom = true;
-        return false;
-    }
-    w->buf = buf;
-    w->cap = ncap;
-    return true;
 }
 
 static void put(struct jw *w, const char *s, size_t n)
 {
-    if (!reserve(w, n))
-        return;
-    memcpy(w->buf + w->len, s, n);
-    w->len += n;
-    w->buf[w->len] = '\0';
+    textbuf_put(&w->tb, s, n);
 }
 
 static void puts_(struct jw *w, const char *s)
 {
-    put(w, s, strlen(s));
+    textbuf_puts(&w->tb, s);
 }
 
 /* Writes the comma that separates this value from the previous one, if any. */
@@ -703,7 +642,7 @@ static void open_container(struct jw *w, char c)
 {
     before_value(w);
     if (w->depth >= JSON_MAX_DEPTH) {
-        w->oom = true; /* the tracking has no room: the text could not be right */
+        w->tb.oom = true; /* the tracking has no room: the text could not be right */
         return;
     }
     put(w, &c, 1);
@@ -714,7 +653,7 @@ static void open_container(struct jw *w, char c)
 static void close_container(struct jw *w, char c)
 {
     if (w->depth <= 0) {
-        w->oom = true;
+        w->tb.oom = true;
         return;
     }
     w->depth--;
@@ -870,7 +809,7 @@ void jw_json(struct jw *w, const struct json *j)
 
 const char *jw_text(const struct jw *w)
 {
-    if (w->oom)
+    if (w->tb.oom)
         return NULL;
-    return w->buf ? w->buf : "";
+    return w->tb.buf ? w->tb.buf : "";
 }

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "textbuf.h"
+
 #define JSON_MAX_DEPTH 32
 
 enum json_type { JSON_NULL, JSON_BOOL, JSON_NUMBER, JSON_STRING, JSON_ARRAY, JSON_OBJECT };
@@ -46,9 +48,7 @@ bool json_equal(const struct json *a, const struct json *b);
  * are not UTF-8 written as U+FFFD). `oom` is set on an allocation failure, and also on nesting
  * deeper than JSON_MAX_DEPTH or an unmatched end; after it, calls do nothing. */
 struct jw {
-    char *buf;
-    size_t len, cap;
-    bool oom;
+    struct textbuf tb; /* the text; tb.oom after an allocation failure */
     int depth;
     bool first[JSON_MAX_DEPTH + 1];
     bool after_key;

@@ -15,41 +15,17 @@ void pt_init(struct promtext *pt)
 
 void pt_free(struct promtext *pt)
 {
-    free(pt->buf);
-    memset(pt, 0, sizeof(*pt));
-}
-
-static bool reserve(struct promtext *pt, size_t more)
-{
-    if (pt->oom)
-        return false;
-    if (pt->len + more + 1 <= pt->cap)
-        return true;
-    size_t cap = pt->cap ? pt->cap : 4096;
-    while (cap < pt->len + more + 1)
-        cap *= 2;
-    char *b = realloc(pt->buf, cap);
-    if (!b) {
-        pt->oom = true;
-        return false;
-    }
-    pt->buf = b;
-    pt->cap = cap;
-    return true;
+    textbuf_free(&pt->tb);
 }
 
 static void put(struct promtext *pt, const char *s, size_t n)
 {
-    if (!reserve(pt, n))
-        return;
-    memcpy(pt->buf + pt->len, s, n);
-    pt->len += n;
-    pt->buf[pt->len] = '\0';
+    textbuf_put(&pt->tb, s, n);
 }
 
 static void puts_(struct promtext *pt, const char *s)
 {
-    put(pt, s, strlen(s));
+    textbuf_puts(&pt->tb, s);
 }
 
 static void putf(struct promtext *pt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -64,36 +40,6 @@ static void putf(struct promtext *pt, const char *fmt, ...)
         put(pt, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
-/* Length of the valid UTF-8 sequence at p, or 0: overlong forms, surrogates and code points
- * above U+10FFFF are not valid. */
-static size_t utf8_len(const unsigned char *p, size_t avail)
-{
-    unsigned char c = p[0];
-    if (c < 0x80)
-        return 1;
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        lo = c == 0xe0 ? 0xa0 : 0x80;
-        hi = c == 0xed ? 0x9f : 0xbf;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        lo = c == 0xf0 ? 0x90 : 0x80;
-        hi = c == 0xf4 ? 0x8f : 0xbf;
-    } else {
-        return 0;
-    }
-    if (avail < n || p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-    return n;
-}
-
 /* Label values escape backslash, double quote and line feed; HELP text escapes backslash
  * and line feed only. */
 static void put_escaped(struct promtext *pt, const char *s, bool quote)
@@ -101,7 +47,7 @@ static void put_escaped(struct promtext *pt, const char *s, bool quote)
     const unsigned char *p = (const unsigned char *)s;
     size_t avail = strlen(s);
     while (avail) {
-        size_t n = utf8_len(p, avail);
+        size_t n = utf8_seq_len(p, avail);
         if (n == 0) {
             puts_(pt, "\xef\xbf\xbd");
             n = 1;

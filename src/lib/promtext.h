@@ -7,12 +7,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "textbuf.h"
+
 #define PROMTEXT_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 struct promtext {
-    char *buf;
-    size_t len, cap;
-    bool oom; /* an allocation failed: the text is incomplete and must not be served */
+    struct textbuf tb; /* tb.oom: an allocation failed, the text must not be served */
 };
 
 struct pt_label {

@@ -214,12 +214,12 @@ int rpc_call(int fd, const char *method, const char *params_json, struct json **
         set_err(err, errlen, "out of memory");
         return -1;
     }
-    if (w.len > RPC_MAX_MSG) {
+    if (w.tb.len > RPC_MAX_MSG) {
         jw_free(&w);
-        set_err(err, errlen, "request too large (%zu bytes, at most %d)", w.len, RPC_MAX_MSG);
+        set_err(err, errlen, "request too large (%zu bytes, at most %d)", w.tb.len, RPC_MAX_MSG);
         return -1;
     }
-    int rc = rpc_send(fd, req, w.len, NULL, 0);
+    int rc = rpc_send(fd, req, w.tb.len, NULL, 0);
     jw_free(&w);
     if (rc < 0) {
         set_err(err, errlen, "send: %s", strerror(errno));

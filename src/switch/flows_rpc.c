@@ -501,7 +501,7 @@ static int m_flows_dump(struct rpc_ctx *ctx, const struct json *params)
     jw_kuint(w, "total", c->n);
     jw_key(w, "flows");
     jw_arr_begin(w);
-    while (c->pos < c->n && w->len < DUMP_PAGE_BYTES)
+    while (c->pos < c->n && w->tb.len < DUMP_PAGE_BYTES)
         write_rule(w, c->rules[c->pos++], c->now_ns);
     jw_arr_end(w);
     bool done = c->pos == c->n;

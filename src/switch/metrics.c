@@ -157,8 +157,8 @@ static int respond(struct metrics_client *c, enum http_parse st, const struct ht
     struct promtext pt;
     pt_init(&pt);
     metrics_render(&pt);
-    int rc = pt.oom ? error_answer(c, 500, "Internal Server Error", NULL, head)
-                    : answer(c, 200, "OK", NULL, pt.buf ? pt.buf : "", pt.len, head);
+    int rc = pt.tb.oom ? error_answer(c, 500, "Internal Server Error", NULL, head)
+                    : answer(c, 200, "OK", NULL, pt.tb.buf ? pt.tb.buf : "", pt.tb.len, head);
     pt_free(&pt);
     return rc;
 }

@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int rc = find_method(methods[pick])->fn(&ctx, params);
         /* A reply is one JSON value; an error has a message. */
         if (rc == 0) {
-            struct json *r = json_parse(jw_text(&out), out.len, err, sizeof(err));
+            struct json *r = json_parse(jw_text(&out), out.tb.len, err, sizeof(err));
             if (!r)
                 __builtin_trap();
             json_free(r);

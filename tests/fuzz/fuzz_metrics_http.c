@@ -33,12 +33,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pt_init(&pt);
     struct pt_label l[] = {{"port", value}};
     pt_sample(&pt, "m_total", l, 1, 1);
-    if (!pt.oom) {
-        char *nl = strchr(pt.buf, '\n');
-        if (!nl || nl[1] != '\0' || strncmp(pt.buf, "m_total{port=\"", 14) != 0 ||
+    if (!pt.tb.oom) {
+        char *nl = strchr(pt.tb.buf, '\n');
+        if (!nl || nl[1] != '\0' || strncmp(pt.tb.buf, "m_total{port=\"", 14) != 0 ||
             strcmp(nl - 4, "\"} 1\n") != 0)
             __builtin_trap();
-        for (const char *p = pt.buf + 14; p < nl - 4; p++) {
+        for (const char *p = pt.tb.buf + 14; p < nl - 4; p++) {
             if (*p == '\\')
                 p++;
             else if (*p == '"')

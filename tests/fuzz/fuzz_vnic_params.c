@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         jw_obj_begin(&w);
         vnic_entry_write(&w, &e);
         jw_obj_end(&w);
-        struct json *again = jw_text(&w) ? json_parse(jw_text(&w), w.len, err, sizeof err) : NULL;
+        struct json *again = jw_text(&w) ? json_parse(jw_text(&w), w.tb.len, err, sizeof err) : NULL;
         struct vnic_entry e2;
         if (!again || vnic_entry_from_json(again, &e2, err, sizeof err) != 0 ||
             strcmp(e.name, e2.name) || e.ip != e2.ip || memcmp(e.mac, e2.mac, 6))

@@ -37,7 +37,7 @@ static int call(uint64_t conn_id, const char *name, const char *params_json, str
     int rc = m->fn(&ctx, params);
     snprintf(last_err, sizeof(last_err), "%s", rc ? ctx.err : "");
     if (reply)
-        *reply = rc == 0 ? json_parse(jw_text(&out), out.len, perr, sizeof(perr)) : NULL;
+        *reply = rc == 0 ? json_parse(jw_text(&out), out.tb.len, perr, sizeof(perr)) : NULL;
     jw_free(&out);
     json_free(params);
     return rc;
@@ -263,7 +263,7 @@ static void test_stored_section(void)
     struct jw w;
     jw_init(&w);
     s->save(&w);
-    v = json_parse(jw_text(&w), w.len, err, sizeof(err));
+    v = json_parse(jw_text(&w), w.tb.len, err, sizeof(err));
     jw_free(&w);
     const struct json *rules = json_get(v, "rules");
     CHECK(rules && rules->n == 2);

@@ -461,9 +461,9 @@ static void test_writer(void)
     jw_init(&w);
     for (int i = 0; i < JSON_MAX_DEPTH; i++)
         jw_arr_begin(&w);
-    CHECK(!w.oom && jw_text(&w) != NULL);
+    CHECK(!w.tb.oom && jw_text(&w) != NULL);
     jw_arr_begin(&w);
-    CHECK(w.oom && jw_text(&w) == NULL);
+    CHECK(w.tb.oom && jw_text(&w) == NULL);
     jw_int(&w, 1);
     CHECK(jw_text(&w) == NULL);
     jw_free(&w);

@@ -11,8 +11,8 @@
 static bool has_line(const struct promtext *pt, const char *line)
 {
     size_t n = strlen(line);
-    for (const char *p = pt->buf; p && (p = strstr(p, line)) != NULL; p++)
-        if ((p == pt->buf || p[-1] == '\n') && p[n] == '\n')
+    for (const char *p = pt->tb.buf; p && (p = strstr(p, line)) != NULL; p++)
+        if ((p == pt->tb.buf || p[-1] == '\n') && p[n] == '\n')
             return true;
     fprintf(stderr, "missing line: %s\n", line);
     return false;
@@ -99,7 +99,7 @@ int main(void)
                         "ok=\"\xc3\xa9\"} 18446744073709551615"));
     CHECK(has_line(&pt, "x_total 0"));
     CHECK(has_line(&pt, "x_total 0.5"));
-    CHECK(!pt.oom);
+    CHECK(!pt.tb.oom);
     pt_free(&pt);
 
     CHECK(pt_valid_metric_name("sluice_port_rx_packets_total"));
@@ -139,8 +139,8 @@ int main(void)
         rx->size_packets[b] = b + 1; /* 1..7: cumulative 1,3,6,10,15,21,28 */
     pt_init(&pt);
     metrics_write_ports(&pt, &cfg);
-    CHECK(!pt.oom && pt.buf);
-    CHECK(well_formed(pt.buf));
+    CHECK(!pt.tb.oom && pt.tb.buf);
+    CHECK(well_formed(pt.tb.buf));
     CHECK(has_line(&pt, "sluice_port_up{port=\"p1\",type=\"fake\"} 1"));
     CHECK(has_line(&pt, "sluice_port_up{port=\"q\\\"2\",type=\"fake\"} 0"));
     CHECK(has_line(&pt, "# TYPE sluice_port_rx_packets_total counter"));
@@ -177,7 +177,7 @@ int main(void)
     CHECK(has_line(&pt, "sluice_port_frame_size_bytes_count{port=\"p1\",direction=\"tx\"} 0"));
     /* Every drop reason of both ports in both directions, and nothing for the free slot. */
     size_t drops = 0;
-    for (const char *p = pt.buf; (p = strstr(p, "\nsluice_port_rx_drops_total{")); p++)
+    for (const char *p = pt.tb.buf; (p = strstr(p, "\nsluice_port_rx_drops_total{")); p++)
         drops++;
     CHECK_EQ(drops, 2 * DROP_MAX);
     pt_free(&pt);
@@ -189,8 +189,8 @@ int main(void)
     CHECK(has_line(&pt, "sluice_captures_open 0"));
     CHECK(has_line(&pt, "# TYPE sluice_capture_matched_packets_total counter"));
     CHECK(has_line(&pt, "# TYPE sluice_flow_cache_hits_total counter"));
-    CHECK(strstr(pt.buf, "sluice_flow_cache_hits_total{") == NULL);
-    CHECK(well_formed(pt.buf));
+    CHECK(strstr(pt.tb.buf, "sluice_flow_cache_hits_total{") == NULL);
+    CHECK(well_formed(pt.tb.buf));
     pt_free(&pt);
     /* One thread's flow path: its cache counters, labelled by thread. */
     struct pkt_pool *pool = pkt_pool_create(4, 2048);
@@ -200,7 +200,7 @@ int main(void)
     CHECK(has_line(&pt, "sluice_flow_cache_hits_total{thread=\"0\"} 0"));
     CHECK(has_line(&pt, "sluice_flow_cache_misses_total{thread=\"0\"} 0"));
     CHECK(has_line(&pt, "sluice_flow_cache_revalidated_total{thread=\"0\"} 0"));
-    CHECK(well_formed(pt.buf));
+    CHECK(well_formed(pt.tb.buf));
     pt_free(&pt);
     pkt_pool_destroy(pool);
     free(slots[0].port);
