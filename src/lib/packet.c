@@ -118,17 +118,14 @@ unsigned pkt_pool_size(const struct pkt_pool *pool)
 
 struct pkt *pkt_clone(const struct pkt *p)
 {
-    struct pkt_pool *pool = p->pool ? p->pool : p->clone_pool;
-    struct pkt *c = pool ? pkt_alloc(pool) : NULL;
+    struct pkt *c = p->pool ? pkt_alloc(p->pool) : NULL;
     if (!c)
         return NULL;
-    /* A lent buffer has no headroom of its own and may be larger than the pool's. */
-    unsigned headroom = p->pool ? pkt_headroom(p) : PKT_HEADROOM;
-    if ((uint64_t)headroom + p->len > c->buf_size) {
+    if ((uint64_t)PKT_HEADROOM + p->len > c->buf_size) {
         pkt_free(c);
         return NULL;
     }
-    c->data = c->buf + headroom;
+    c->data = c->buf + PKT_HEADROOM;
     memcpy(c->data, p->data, p->len);
     c->len = p->len;
     c->in_port = p->in_port;

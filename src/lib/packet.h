@@ -31,10 +31,9 @@ struct pkt {
     uint32_t in_port; /* index of the receiving port */
     uint64_t ts_ns;   /* receive time, CLOCK_REALTIME nanoseconds */
     struct pkt_offload off;
-    uint16_t refcnt;             /* outputs still holding the packet (data-plane thread only) */
-    struct pkt_pool *pool;       /* NULL: the buffer belongs to the port that received it (memif) */
-    struct pkt_pool *clone_pool; /* lent packets: the pool pkt_clone takes copies from */
-    uint8_t *buf;                /* start of the buffer, data - buf is the headroom */
+    uint16_t refcnt;       /* outputs still holding the packet (data-plane thread only) */
+    struct pkt_pool *pool; /* NULL only for packets built outside a pool (tests) */
+    uint8_t *buf;          /* start of the buffer, data - buf is the headroom */
     uint32_t buf_size;
 };
 
@@ -48,16 +47,15 @@ void pkt_pool_destroy(struct pkt_pool *pool);
 unsigned pkt_alloc_burst(struct pkt_pool *pool, struct pkt **pkts, unsigned n);
 struct pkt *pkt_alloc(struct pkt_pool *pool);
 
-/* Drops one reference; the packet returns to its pool when none remain. A packet without a
- * pool is lent by its port, which takes the buffer back at its next receive call. */
+/* Drops one reference; the packet returns to its pool when none remain. */
 void pkt_free(struct pkt *p);
 void pkt_free_burst(struct pkt **pkts, unsigned n);
 
 unsigned pkt_pool_available(const struct pkt_pool *pool);
 unsigned pkt_pool_size(const struct pkt_pool *pool);
 
-/* Copies a packet (frame and metadata) into a fresh buffer from the same pool (a lent packet:
- * from its clone_pool). NULL when there is none. */
+/* Copies a packet (frame and metadata) into a fresh buffer from the same pool, with the
+ * pool's full headroom so a tag can always be pushed. NULL when there is none. */
 struct pkt *pkt_clone(const struct pkt *p);
 
 static inline unsigned pkt_headroom(const struct pkt *p)

@@ -475,7 +475,7 @@ int dp_start(void)
     dp.pool = pkt_pool_create(POOL_PACKETS, PKT_MAX_FRAME);
     dp.epfd = epoll_create1(EPOLL_CLOEXEC);
     dp.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    dp.flowpath = dp.pool ? flowpath_create(dp.pool) : NULL;
+    dp.flowpath = dp.pool ? flowpath_create() : NULL;
     if (!dp.pool || !dp.flowpath || dp.epfd < 0 || dp.wake_fd < 0)
         return -1;
     struct epoll_event ev = {.events = EPOLLIN, .data.u64 = UINT64_MAX};

@@ -14,7 +14,6 @@
 
 struct flowpath {
     struct flowcache *cache;
-    struct pkt_pool *pool;
     /* Published after every burst with relaxed stores, read by the management thread. */
     _Atomic uint64_t hits, misses, revalidated;
 };
@@ -22,7 +21,7 @@ struct flowpath {
 static struct flowpath *threads[FLOWPATH_MAX_THREADS];
 static _Atomic unsigned nthreads;
 
-struct flowpath *flowpath_create(struct pkt_pool *pool)
+struct flowpath *flowpath_create(void)
 {
     unsigned slot = atomic_fetch_add(&nthreads, 1);
     if (slot >= FLOWPATH_MAX_THREADS) {
@@ -37,7 +36,6 @@ struct flowpath *flowpath_create(struct pkt_pool *pool)
         threads[slot] = NULL;
         return NULL;
     }
-    fp->pool = pool;
     threads[slot] = fp;
     return fp;
 }
@@ -69,29 +67,6 @@ struct exec_ctx {
     bool no_buffer;     /* a copy for normal/flood could not be made */
 };
 
-/* A private copy of p for an output when later actions still change p. Packets lent by a
- * port (no pool) are copied into the thread's pool. */
-static struct pkt *copy_packet(struct flowpath *fp, const struct pkt *p)
-{
-    struct pkt *c = pkt_alloc(p->pool ? p->pool : fp->pool);
-    if (!c)
-        return NULL;
-    unsigned head = pkt_headroom(p);
-    if ((uint64_t)head + p->len > c->buf_size)
-        head = PKT_HEADROOM; /* a lent buffer with more headroom than the pool's */
-    if ((uint64_t)head + p->len > c->buf_size) {
-        pkt_free(c);
-        return NULL;
-    }
-    c->data = c->buf + head;
-    memcpy(c->data, p->data, p->len);
-    c->len = p->len;
-    c->in_port = p->in_port;
-    c->ts_ns = p->ts_ns;
-    c->off = p->off;
-    return c;
-}
-
 static void on_output(void *arg, struct pkt *p, uint32_t q, bool last)
 {
     struct exec_ctx *x = arg;
@@ -101,7 +76,7 @@ static void on_output(void *arg, struct pkt *p, uint32_t q, bool last)
     struct pkt *out = p;
     if (last) {
         p->refcnt++;
-    } else if (!(out = copy_packet(x->fp, p))) {
+    } else if (!(out = pkt_clone(p))) {
         cfg->slots[q].port->stats.tx_drops[DROP_NO_BUFFER]++;
         x->handed_on++; /* counted on the output port */
         return;
@@ -116,7 +91,7 @@ static struct pkt *shared_or_copy(struct exec_ctx *x, struct pkt *p, bool last)
 {
     if (last)
         return p;
-    struct pkt *c = copy_packet(x->fp, p);
+    struct pkt *c = pkt_clone(p);
     if (!c)
         x->no_buffer = true;
     return c;

@@ -16,10 +16,9 @@
 
 struct flowpath;
 
-/* The state of one data-plane thread (its flow cache); copies are taken from pool when a
- * packet has none of its own (buffers lent by a port). Called once per thread before it runs.
+/* The state of one data-plane thread (its flow cache). Called once per thread before it runs.
  * NULL if out of memory or FLOWPATH_MAX_THREADS exist. */
-struct flowpath *flowpath_create(struct pkt_pool *pool);
+struct flowpath *flowpath_create(void);
 
 /* Data-plane thread: every packet of the burst through cfg->flows (not NULL). The caller
  * still owns the packets (outputs take their own references) and flushes the queues after. */

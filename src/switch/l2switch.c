@@ -78,8 +78,12 @@ static struct pkt *variant_for(struct variants *v, int want)
         }
         if (want) {
             uint16_t pcp_dei = tagged ? (v->ei.tci & 0xf000) : 0;
-            eth_push_vlan(&c->data, &c->len, pkt_headroom(c), ETHTYPE_VLAN,
-                          (uint16_t)(pcp_dei | (uint16_t)want));
+            /* A frame that cannot carry its tag must not leave untagged, in the native VLAN. */
+            if (!eth_push_vlan(&c->data, &c->len, pkt_headroom(c), ETHTYPE_VLAN,
+                               (uint16_t)(pcp_dei | (uint16_t)want))) {
+                pkt_free(c);
+                return NULL;
+            }
             offload_shift(&c->off, VLAN_HDR_LEN);
         }
         v->made[slot] = c;

@@ -54,9 +54,8 @@ struct port_kind {
     const char *name;
     /* Main thread: reads p->args, sets p->priv. Returns 0 or -1 with a one-line error. */
     int (*open)(struct port *p, char *err, size_t errlen);
-    /* Data-plane thread: receives up to max packets, in buffers from pool or lent by the port
-     * (pkt->pool NULL). The switch is done with every packet of a burst before it calls rx
-     * on the same port again, so lent buffers can be reclaimed then. */
+    /* Data-plane thread: receives up to max packets, in buffers from pool. The frames are
+     * the switch's own: a port never hands over memory its peer can still write. */
     unsigned (*rx)(struct port *p, struct pkt **pkts, unsigned max, struct pkt_pool *pool);
     /* Data-plane thread: sends n packets with at most one kick; returns how many were sent.
      * Frames the port refuses outright it counts in stats.tx_drops[DROP_TX_ERROR]; the rest

@@ -23,8 +23,6 @@ struct memif_sring {
     uint32_t size, mask;
     /* S2M: the next slot to read. M2S: the next posted buffer to fill (our tail). */
     uint16_t next;
-    /* S2M: the tail last published; slots in [published, next) are lent to the switch. */
-    uint16_t published;
     int eventfd;
 };
 
@@ -49,13 +47,12 @@ struct memif_dpconn {
     /* Edge-triggered epoll set of the S2M eventfds (the port's poll fd), or -1. Draining it,
      * rather than reading the peer's eventfds, cannot block whatever the peer does to them. */
     int epfd;
-    struct pkt lent[PKT_BURST];
 };
 
 /* Prepares the rings after the handshake: positions from the ring headers, interrupts on. */
 void memif_dpconn_start(struct memif_dpconn *c);
-/* Data plane: up to max packets from the client's S2M rings, lent in place when a packet is
- * one descriptor, copied into pool packets when chained. */
+/* Data plane: up to max packets from the client's S2M rings, each copied into a packet from
+ * pool (chains joined); the client's buffers are released before it returns. */
 unsigned memif_dp_rx(struct memif_dpconn *c, struct pkt **pkts, unsigned max, struct pkt_pool *pool,
                      struct port_stats *stats);
 /* Data plane: copies packets into buffers the client posted on M2S ring 0, then signals the

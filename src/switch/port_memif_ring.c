@@ -1,5 +1,5 @@
-/* port_memif_ring.c - the memif port's data path: packets from the client read in place from
- * its S2M rings, packets to the client copied into buffers it posted on its M2S ring. */
+/* port_memif_ring.c - the memif port's data path: packets from the client copied out of its S2M
+ * rings into the switch's pool, packets to the client copied into buffers it posted on M2S. */
 #include "port_memif.h"
 
 #include <string.h>
@@ -44,14 +44,14 @@ void memif_dpconn_start(struct memif_dpconn *c)
 {
     for (unsigned i = 0; i < c->ns2m; i++) {
         struct memif_sring *r = &c->s2m[i];
-        r->next = r->published = 0;
+        r->next = 0;
         __atomic_store_n(&r->ring->flags, 0, __ATOMIC_RELAXED);
     }
     c->armed = true;
     c->empty_polls = 0;
     for (unsigned i = 0; i < c->nm2s; i++) {
         struct memif_sring *r = &c->m2s[i];
-        r->next = r->published = 0;
+        r->next = 0;
     }
     c->rx_ring = 0;
     atomic_store(&c->broken, 0);
@@ -89,9 +89,12 @@ static bool any_pending(struct memif_dpconn *c)
     return false;
 }
 
-/* Copies a chain of descriptors starting at r->next into one pool packet. Returns the
- * packet, or NULL with the chain consumed and counted as a drop; *err on a violation. */
-static struct pkt *rx_chain(struct memif_dpconn *c, struct memif_sring *r, int avail,
+/* Copies one frame (a descriptor, or a chain of them) starting at r->next into a pool packet.
+ * Every frame is copied, however small: the client can still write its buffers, and nothing
+ * the switch decides on (VLAN admission, flow match, TTL) may be read from memory that can
+ * change between two reads. Returns the packet, or NULL with the frame consumed and counted
+ * as a drop; *err on a violation. */
+static struct pkt *rx_frame(struct memif_dpconn *c, struct memif_sring *r, int avail,
                             struct pkt_pool *pool, struct port_stats *stats, enum memif_err *err,
                             int *used)
 {
@@ -144,61 +147,31 @@ static struct pkt *rx_chain(struct memif_dpconn *c, struct memif_sring *r, int a
     return p;
 }
 
-static void rx_release(struct memif_sring *r)
+/* Copies up to max frames off one S2M ring, then gives their buffers straight back to the
+ * client: the switch keeps nothing in client memory. */
+static unsigned rx_ring(struct memif_dpconn *c, struct memif_sring *r, struct pkt **pkts,
+                        unsigned max, struct pkt_pool *pool, struct port_stats *stats,
+                        enum memif_err *err)
 {
-    /* The switch is done with the previous burst: its buffers go back to the client. */
-    if (r->published != r->next) {
-        store_release16(&r->ring->tail, r->next);
-        r->published = r->next;
-    }
-}
-
-static unsigned rx_ring(struct memif_dpconn *c, struct memif_sring *r, struct pkt *lent,
-                        struct pkt **pkts, unsigned max, struct pkt_pool *pool,
-                        struct port_stats *stats, enum memif_err *err)
-{
-    rx_release(r);
     unsigned count = 0;
     int avail = memif_ring_pending(load_acquire16(&r->ring->head), r->next, r->size);
     if (avail < 0) {
         *err = MEMIF_E_RING_COUNT;
         return count;
     }
+    uint16_t first = r->next;
     while (avail > 0 && count < max) {
-        struct memif_desc d;
-        read_desc(r, r->next, &d);
-        if (d.flags & MEMIF_DESC_FLAG_NEXT) {
-            int used = 0;
-            struct pkt *p = rx_chain(c, r, avail, pool, stats, err, &used);
-            if (*err != MEMIF_OK)
-                return count;
-            r->next = (uint16_t)(r->next + used);
-            avail -= used;
-            if (p)
-                pkts[count++] = p;
-            continue;
-        }
-        uint8_t *data;
-        enum memif_err e = memif_desc_resolve(&d, c->regions, c->nregions, c->max_buffer, &data);
-        if (e != MEMIF_OK) {
-            *err = e;
-            return count;
-        }
-        struct pkt *p = &lent[count];
-        p->data = data;
-        p->buf = data;
-        p->buf_size = d.length;
-        p->len = d.length;
-        p->pool = NULL;
-        p->clone_pool = pool; /* copies (e.g. to add a VLAN tag) come from the switch's pool */
-        p->refcnt = 1;
-        p->in_port = c->in_port;
-        p->ts_ns = 0;
-        memset(&p->off, 0, sizeof(p->off));
-        pkts[count++] = p;
-        r->next++;
-        avail--;
+        int used = 0;
+        struct pkt *p = rx_frame(c, r, avail, pool, stats, err, &used);
+        if (*err != MEMIF_OK)
+            break;
+        r->next = (uint16_t)(r->next + used);
+        avail -= used;
+        if (p)
+            pkts[count++] = p;
     }
+    if (r->next != first)
+        store_release16(&r->ring->tail, r->next);
     return count;
 }
 
@@ -207,15 +180,10 @@ static unsigned rx_gather(struct memif_dpconn *c, struct pkt **pkts, unsigned ma
 {
     unsigned total = 0;
     unsigned start = c->rx_ring;
-    for (unsigned k = 0; k < c->ns2m; k++) {
+    for (unsigned k = 0; k < c->ns2m && total < max; k++) {
         struct memif_sring *r = &c->s2m[(start + k) % c->ns2m];
-        if (total == max) {
-            /* No room in this burst, but the previous burst's buffers still go back. */
-            rx_release(r);
-            continue;
-        }
         enum memif_err err = MEMIF_OK;
-        total += rx_ring(c, r, c->lent + total, pkts + total, max - total, pool, stats, &err);
+        total += rx_ring(c, r, pkts + total, max - total, pool, stats, &err);
         if (err != MEMIF_OK) {
             stats->rx_drops[DROP_PEER]++;
             mark_broken(c, err);
@@ -287,12 +255,7 @@ unsigned memif_dp_tx(struct memif_dpconn *c, struct pkt **pkts, unsigned n,
             uint32_t chunk = p->len - copied;
             if (chunk > d.length)
                 chunk = d.length;
-            /* A lent frame lives in some client's memory, which a client may have shared
-             * with another interface: source and destination may overlap. */
-            if (p->pool)
-                memcpy(dst, p->data + copied, chunk);
-            else
-                memmove(dst, p->data + copied, chunk);
+            memcpy(dst, p->data + copied, chunk);
             copied += chunk;
             struct memif_desc *shared = &r->ring->desc[(uint16_t)(slot + used) & r->mask];
             used++;

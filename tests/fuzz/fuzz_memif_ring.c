@@ -1,12 +1,23 @@
 /* fuzz_memif_ring.c - libFuzzer target for the memif data path: the input is a peer's view of
- * its rings (heads, flags, descriptors) in a mapped region; receive and transmit must stay
- * inside the region, never fault, and return every pool packet. */
+ * its rings (heads, flags, descriptors) in a mapped region, and bytes the peer writes over its
+ * buffers after each receive; receive and transmit must stay inside the region, never fault,
+ * return every pool packet, and no received frame may change when the peer rewrites. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "port_memif.h"
+
+/* FNV-1a over a frame: equal before and after the peer rewrites its buffers, or the switch
+ * is still reading peer memory. */
+static uint64_t frame_hash(const struct pkt *p)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (uint32_t i = 0; i < p->len; i++)
+        h = (h ^ p->data[i]) * 1099511628211ull;
+    return h;
+}
 
 #define LOG2 5
 #define SLOTS (1u << LOG2)
@@ -74,14 +85,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         m2s->flags = what & 1;
         unsigned n =
             memif_dp_rx(c, pkts, (what >> 1) % PKT_BURST + 1, (what & 0x40) ? NULL : pool, &stats);
+        uint64_t before[PKT_BURST];
         for (unsigned i = 0; i < n; i++) {
             const struct pkt *p = pkts[i];
             if (p->len == 0)
                 abort();
-            /* A lent packet lies wholly inside the region. */
-            if (!p->pool && (p->data < mem || p->data + p->len > mem + region))
+            /* Every frame is the switch's own copy, never in client memory. */
+            if (!p->pool || (p->data + p->len > mem && p->data < mem + region))
                 abort();
+            before[i] = frame_hash(p);
         }
+        /* The peer rewrites all its buffers between the switch's stages. */
+        size_t bufs = 2 * memif_ring_bytes(LOG2);
+        memset(mem + bufs, data[pos + 4] ^ (uint8_t)round, region - bufs);
+        for (unsigned i = 0; i < n; i++)
+            if (frame_hash(pkts[i]) != before[i])
+                abort();
         memif_dp_tx(c, n ? pkts : out, n ? n : 4, &stats);
         pkt_free_burst(pkts, n);
     }

@@ -40,7 +40,7 @@ static void setup(void)
     cfg.nslots = NPORTS + 1;
     cfg.slots = slots;
     pool = pkt_pool_create(256, 2048);
-    fp = flowpath_create(pool);
+    fp = flowpath_create();
     CHECK(pool && fp);
     CHECK_EQ(l2_init(), 0);
 }

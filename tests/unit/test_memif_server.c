@@ -203,7 +203,7 @@ static void test_library_connection(struct memif_port *mp, struct port *p)
     struct pkt *pkts[PKT_BURST];
     struct pkt_pool *pool = pkt_pool_create(8, 2048);
     CHECK_EQ(memif_port_rx(p, pkts, PKT_BURST, pool), 1);
-    CHECK(pkts[0]->pool == NULL);
+    CHECK(pkts[0]->pool == pool);
     CHECK_EQ(pkts[0]->len, 100);
     CHECK(memcmp(pkts[0]->data, b[0].data, 100) == 0);
 
