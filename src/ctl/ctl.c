@@ -22,6 +22,12 @@ int ctl_error(const char *fmt, ...)
 
 int ctl_call(struct ctl *c, const char *method, const char *params_json, struct json **result)
 {
+    return ctl_call_fds(c, method, params_json, NULL, 0, result);
+}
+
+int ctl_call_fds(struct ctl *c, const char *method, const char *params_json, const int *send_fds,
+                 unsigned nsend, struct json **result)
+{
     char err[512];
     if (c->fd < 0) {
         c->fd = rpc_connect(c->sock, err, sizeof(err));
@@ -30,7 +36,8 @@ int ctl_call(struct ctl *c, const char *method, const char *params_json, struct 
     }
     int fds[RPC_MAX_FDS];
     unsigned nfds = RPC_MAX_FDS;
-    int rc = rpc_call(c->fd, method, params_json, result, fds, &nfds, err, sizeof(err));
+    int rc = rpc_call_fds(c->fd, method, params_json, send_fds, nsend, result, fds, &nfds, err,
+                          sizeof(err));
     for (unsigned i = 0; rc >= 0 && i < nfds; i++)
         close(fds[i]);
     if (rc != 0)

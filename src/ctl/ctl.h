@@ -25,6 +25,9 @@ struct ctl_command {
 /* Calls a method; on failure prints "sluicectl: MESSAGE" to stderr and returns non-zero.
  * On success *result is set (caller frees with json_free). */
 int ctl_call(struct ctl *c, const char *method, const char *params_json, struct json **result);
+/* ctl_call that passes descriptors with the request (the caller still closes its own). */
+int ctl_call_fds(struct ctl *c, const char *method, const char *params_json, const int *send_fds,
+                 unsigned nsend, struct json **result);
 /* Prints a result as pretty JSON to stdout (for --json). */
 void ctl_print_json(const struct json *j);
 /* With --json: prints and frees the result and returns true; otherwise returns false. */

@@ -1,10 +1,15 @@
 /* port_cmds.c - sluicectl commands for ports, counters, the MAC table and captures:
  * add-port, del-port, show, port-stats, fdb-show, fdb-flush, capture-list. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ctl.h"
+#include "rpc.h"
 #include "stats_detail.h"
 
 static uint64_t num(const struct json *j, const char *key)
@@ -22,49 +27,110 @@ static uint64_t drops_total(const struct json *drops)
     return t;
 }
 
+/* Opens a pcap port's in= (read) or out= (write, created) file with the caller's own rights;
+ * the switch gets the descriptor, and the name made absolute for display. */
+static int open_port_file(const char *key, const char *path, char *abs, size_t abslen)
+{
+    bool in = strcmp(key, "in") == 0;
+    /* O_NONBLOCK: a FIFO must not hang here; it is refused below anyway. */
+    int fd =
+        open(path, (in ? O_RDONLY : O_WRONLY | O_CREAT) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0666);
+    if (fd < 0) {
+        ctl_error("cannot open %s for %s: %s", path, in ? "reading" : "writing", strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        ctl_error("%s=%s: not a regular file", key, path);
+        close(fd);
+        return -1;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    char cwd[4096];
+    int n;
+    if (path[0] == '/')
+        n = snprintf(abs, abslen, "%s", path);
+    else if (getcwd(cwd, sizeof(cwd)))
+        n = snprintf(abs, abslen, "%s/%s", cwd, path);
+    else
+        n = snprintf(abs, abslen, "%s", path);
+    if (n < 0 || (size_t)n >= abslen) {
+        ctl_error("%s=%s: path too long", key, path);
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 static int add_port(struct ctl *c, int argc, char **argv)
 {
     if (argc < 3)
         return ctl_error("usage: add-port NAME type=KIND [key=value...]");
+    const char *type = NULL;
+    for (int i = 2; i < argc; i++) {
+        char *eq = strchr(argv[i], '=');
+        if (!eq || eq == argv[i])
+            return ctl_error("expected key=value, got '%s'", argv[i]);
+        if (strncmp(argv[i], "type=", 5) == 0)
+            type = eq + 1;
+    }
+    if (!type)
+        return ctl_error("add-port needs type=KIND (afpacket, tap, pcap, memif)");
+    bool pcap = strcmp(type, "pcap") == 0;
+    int fds[RPC_MAX_FDS];
+    const char *fd_keys[RPC_MAX_FDS];
+    unsigned nfds = 0;
+    int rc = 1;
     struct jw w;
     jw_init(&w);
     jw_obj_begin(&w);
     jw_kstr(&w, "name", argv[1]);
-    const char *type = NULL;
+    jw_kstr(&w, "type", type);
     jw_key(&w, "options");
     jw_obj_begin(&w);
     for (int i = 2; i < argc; i++) {
         char *eq = strchr(argv[i], '=');
-        if (!eq || eq == argv[i]) {
-            jw_free(&w);
-            return ctl_error("expected key=value, got '%s'", argv[i]);
-        }
         *eq = '\0';
-        if (strcmp(argv[i], "type") == 0)
-            type = eq + 1;
-        else
-            jw_kstr(&w, argv[i], eq + 1);
+        const char *key = argv[i], *val = eq + 1;
+        if (strcmp(key, "type") == 0)
+            continue;
+        if (pcap && (strcmp(key, "in") == 0 || strcmp(key, "out") == 0)) {
+            char abs[4096];
+            int fd = nfds < RPC_MAX_FDS ? open_port_file(key, val, abs, sizeof(abs)) : -1;
+            if (fd < 0)
+                goto out;
+            fd_keys[nfds] = key;
+            fds[nfds++] = fd;
+            jw_kstr(&w, key, abs);
+            continue;
+        }
+        jw_kstr(&w, key, val);
     }
     jw_obj_end(&w);
-    if (!type) {
-        jw_free(&w);
-        return ctl_error("add-port needs type=KIND (afpacket, tap, pcap, memif)");
+    if (nfds) {
+        jw_key(&w, "fds");
+        jw_obj_begin(&w);
+        for (unsigned i = 0; i < nfds; i++)
+            jw_kuint(&w, fd_keys[i], i);
+        jw_obj_end(&w);
     }
-    jw_kstr(&w, "type", type);
     jw_obj_end(&w);
     struct json *r;
-    int rc = ctl_call(c, "port.add", jw_text(&w), &r);
-    jw_free(&w);
+    rc = ctl_call_fds(c, "port.add", jw_text(&w), fds, nfds, &r);
     if (rc)
-        return rc;
+        goto out;
     if (c->json)
         ctl_print_json(r);
     json_free(r);
-    return 0;
+out:
+    for (unsigned i = 0; i < nfds; i++)
+        close(fds[i]);
+    jw_free(&w);
+    return rc;
 }
 CTL_COMMAND(cmd_add_port, {"add-port", "NAME type=KIND [key=value...]",
-                           "add a port (afpacket dev=IF, tap [dev=IF], pcap in=/out=FILE; "
-                           "tag=VLAN or trunks=V,V...)",
+                           "add a port (afpacket dev=IF, tap [dev=IF], pcap in=/out=FILE opened "
+                           "as you, memif socket=PATH; tag=VLAN or trunks=V,V...)",
                            add_port});
 
 static int name_call(struct ctl *c, const char *method, const char *key, const char *name,
@@ -134,6 +200,9 @@ static int show(struct ctl *c, int argc, char **argv)
                (unsigned long long)(drops_total(json_get(s, "rx_drops")) +
                                     drops_total(json_get(s, "tx_drops"))));
         print_options(p);
+        /* The switch cannot reopen by name what a non-root client opened for it. */
+        if (!json_get_bool(p, "reopened_at_restart", true))
+            printf(" [not restored after a restart]");
         putchar('\n');
     }
     json_free(r);

@@ -190,11 +190,22 @@ static uint64_t rpc_next_id = 1;
 int rpc_call(int fd, const char *method, const char *params_json, struct json **result, int *fds,
              unsigned *nfds, char *err, size_t errlen)
 {
+    return rpc_call_fds(fd, method, params_json, NULL, 0, result, fds, nfds, err, errlen);
+}
+
+int rpc_call_fds(int fd, const char *method, const char *params_json, const int *send_fds,
+                 unsigned nsend, struct json **result, int *fds, unsigned *nfds, char *err,
+                 size_t errlen)
+{
     unsigned room = fds && nfds ? *nfds : 0;
     if (nfds)
         *nfds = 0;
     if (result)
         *result = NULL;
+    if (nsend > RPC_MAX_FDS || (nsend && !send_fds)) {
+        set_err(err, errlen, "at most %d descriptors per request", RPC_MAX_FDS);
+        return -1;
+    }
     uint64_t id = __atomic_fetch_add(&rpc_next_id, 1, __ATOMIC_RELAXED);
 
     struct jw w;
@@ -219,7 +230,7 @@ int rpc_call(int fd, const char *method, const char *params_json, struct json **
         set_err(err, errlen, "request too large (%zu bytes, at most %d)", w.tb.len, RPC_MAX_MSG);
         return -1;
     }
-    int rc = rpc_send(fd, req, w.tb.len, NULL, 0);
+    int rc = rpc_send(fd, req, w.tb.len, send_fds, nsend);
     jw_free(&w);
     if (rc < 0) {
         set_err(err, errlen, "send: %s", strerror(errno));

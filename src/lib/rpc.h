@@ -43,5 +43,10 @@ int rpc_connect(const char *path, char *err, size_t errlen);
  * Descriptors sent with the reply are stored in fds (room for *nfds, count returned). */
 int rpc_call(int fd, const char *method, const char *params_json, struct json **result, int *fds,
              unsigned *nfds, char *err, size_t errlen);
+/* rpc_call that also sends up to RPC_MAX_FDS descriptors with the request (the caller keeps
+ * its copies; the switch receives its own). */
+int rpc_call_fds(int fd, const char *method, const char *params_json, const int *send_fds,
+                 unsigned nsend, struct json **result, int *fds, unsigned *nfds, char *err,
+                 size_t errlen);
 
 #endif

@@ -138,10 +138,14 @@ static void close_conn(struct rpc_conn *c)
     free(c);
 }
 
-static void handle_message(struct rpc_conn *c, const char *msg, size_t len, bool truncated)
+static void handle_message(struct rpc_conn *c, const char *msg, size_t len, bool truncated,
+                           const int *req_fds, unsigned req_nfds)
 {
     struct rpc_ctx ctx = {
         .conn = c, .conn_id = c->id, .uid = c->cred.uid, .gid = c->cred.gid, .pid = c->cred.pid};
+    for (unsigned i = 0; i < req_nfds; i++)
+        ctx.req_fds[i] = req_fds[i];
+    ctx.req_nfds = req_nfds;
     if (truncated) {
         rpc_fail(&ctx, RPC_ERR_INVALID, "message too large (limit %d bytes)", RPC_MAX_MSG);
         send_reply(c, NULL, &ctx, false);
@@ -173,6 +177,8 @@ static void handle_message(struct rpc_conn *c, const char *msg, size_t len, bool
     send_reply(c, req.id_json, &ctx, ok);
     for (unsigned i = 0; i < ctx.nfds; i++)
         close(ctx.fds[i]);
+    for (unsigned i = 0; i < ctx.req_nfds; i++)
+        close(ctx.req_fds[i]);
     jw_free(&out);
     rpc_request_free(&req);
 }
@@ -182,13 +188,15 @@ static void on_client(void *arg, uint32_t events)
     struct rpc_conn *c = arg;
     if (events & EPOLLIN) {
         int fds[RPC_MAX_FDS];
-        unsigned nfds = 0; /* clients may not pass descriptors: any sent are closed */
+        unsigned nfds = RPC_MAX_FDS;
         bool truncated = false;
         ssize_t n = rpc_recv(c->fd, msgbuf, RPC_MAX_MSG + 1, fds, &nfds, &truncated);
         if (n > 0 || (n == 0 && truncated)) {
-            handle_message(c, msgbuf, (size_t)n, truncated);
+            handle_message(c, msgbuf, (size_t)n, truncated, fds, nfds);
             return;
         }
+        for (unsigned i = 0; i < nfds; i++)
+            close(fds[i]);
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
             return;
         close_conn(c);

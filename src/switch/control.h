@@ -21,6 +21,10 @@ struct rpc_ctx {
     struct jw *out;       /* write exactly one JSON value: the result */
     int fds[RPC_MAX_FDS]; /* descriptors sent with the reply, then closed by the switch */
     unsigned nfds;
+    /* Descriptors the client sent with the request, closed after the method returns: a method
+     * that keeps one duplicates it. They let a client hand over files it opened itself. */
+    int req_fds[RPC_MAX_FDS];
+    unsigned req_nfds;
     int err_code;
     char err[512];
 };

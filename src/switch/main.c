@@ -18,6 +18,7 @@
 #include "log.h"
 #include "mainloop.h"
 #include "metrics.h"
+#include "port_client.h"
 #include "rpc.h"
 
 #define DEFAULT_STATE_DIR "/var/lib/sluice"
@@ -29,6 +30,8 @@ static void usage(FILE *out)
             "A userspace virtual switch. Runs in the foreground and logs to stderr.\n\n"
             "  --sock PATH            control socket (default %s)\n"
             "  --state-dir DIR        stored configuration (default %s)\n"
+            "  --socket-dir DIR       where non-root clients may have sockets made, e.g. memif\n"
+            "                         socket= (default %s; root may name any path)\n"
             "  --group NAME           group allowed to change the configuration (besides root)\n"
             "  --capture-group NAME   group allowed to capture (default: the --group)\n"
             "  --pidfile FILE         write the process id to FILE\n"
@@ -38,7 +41,7 @@ static void usage(FILE *out)
             "  --metrics ADDR:PORT    serve Prometheus metrics at http://ADDR:PORT/metrics (off)\n"
             "  --log-level LEVEL      error, warn, info (default) or debug\n"
             "  -h, --help             this text\n",
-            RPC_DEFAULT_SOCK, DEFAULT_STATE_DIR);
+            RPC_DEFAULT_SOCK, DEFAULT_STATE_DIR, PORT_CLIENT_DEFAULT_SOCKET_DIR);
 }
 
 static void on_signal(void *arg, uint32_t events)
@@ -78,15 +81,23 @@ int main(int argc, char **argv)
 {
     const char *sock = RPC_DEFAULT_SOCK, *state_dir = DEFAULT_STATE_DIR;
     const char *group = NULL, *capture_group = NULL, *pidfile = NULL;
-    const char *metrics_addr = NULL;
+    const char *metrics_addr = NULL, *socket_dir = PORT_CLIENT_DEFAULT_SOCKET_DIR;
     unsigned long aging = 300, mac_max = 8192;
     static const struct option opts[] = {
-        {"sock", required_argument, NULL, 's'},    {"state-dir", required_argument, NULL, 'd'},
-        {"group", required_argument, NULL, 'g'},   {"capture-group", required_argument, NULL, 'G'},
-        {"pidfile", required_argument, NULL, 'p'}, {"mac-aging", required_argument, NULL, 'a'},
-        {"mac-max", required_argument, NULL, 'm'}, {"log-level", required_argument, NULL, 'l'},
-        {"no-jit", no_argument, NULL, 'J'},        {"metrics", required_argument, NULL, 'M'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+        {"sock", required_argument, NULL, 's'},
+        {"state-dir", required_argument, NULL, 'd'},
+        {"group", required_argument, NULL, 'g'},
+        {"capture-group", required_argument, NULL, 'G'},
+        {"pidfile", required_argument, NULL, 'p'},
+        {"mac-aging", required_argument, NULL, 'a'},
+        {"mac-max", required_argument, NULL, 'm'},
+        {"log-level", required_argument, NULL, 'l'},
+        {"no-jit", no_argument, NULL, 'J'},
+        {"metrics", required_argument, NULL, 'M'},
+        {"socket-dir", required_argument, NULL, 'S'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -129,6 +140,9 @@ int main(int argc, char **argv)
         case 'M':
             metrics_addr = optarg;
             break;
+        case 'S':
+            socket_dir = optarg;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -161,7 +175,7 @@ int main(int argc, char **argv)
         log_err("cannot set up the event loop: %s", strerror(errno));
         return 1;
     }
-    if (config_init(state_dir) < 0)
+    if (config_init(state_dir) < 0 || port_client_set_socket_dir(socket_dir, sock) < 0)
         return 1;
     if (dp_start() < 0) {
         log_err("cannot start the data plane: %s", strerror(errno));

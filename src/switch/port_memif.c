@@ -13,6 +13,7 @@
 
 #include "dataplane.h"
 #include "mainloop.h"
+#include "port_client.h"
 #include "port_memif.h"
 
 static struct memif_listener *listeners; /* management thread only */
@@ -98,6 +99,12 @@ static struct memif_listener *listener_get(const char *path, char *err, size_t e
     }
     snprintf(l->path, sizeof(l->path), "%s", path);
     l->fd = fd;
+    struct stat st;
+    if (path[0] != '@' && lstat(path, &st) == 0) {
+        l->dev = st.st_dev;
+        l->ino = st.st_ino;
+        l->bound = true;
+    }
     if (mainloop_add(fd, EPOLLIN, memif_listener_on_accept, l) != 0) {
         snprintf(err, errlen, "cannot watch %s", path);
         close(fd);
@@ -116,7 +123,11 @@ static void listener_put(struct memif_listener *l)
     memif_listener_close_all(l);
     mainloop_del(l->fd);
     close(l->fd);
-    if (l->path[0] != '@')
+    /* Only the socket this listener bound is removed: whatever has since taken its name (a
+     * file, a link, another socket) stays. */
+    struct stat st;
+    if (l->bound && lstat(l->path, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == l->dev &&
+        st.st_ino == l->ino)
         unlink(l->path);
     for (struct memif_listener **pp = &listeners; *pp; pp = &(*pp)->next) {
         if (*pp == l) {
@@ -142,7 +153,7 @@ static bool parse_u32(const char *s, uint64_t max, uint32_t *out)
 
 int memif_port_open(struct port *p, char *err, size_t errlen)
 {
-    const char *path = port_arg(&p->args, "socket");
+    const char *given = port_arg(&p->args, "socket");
     const char *id_s = port_arg(&p->args, "id");
     const char *secret = port_arg(&p->args, "secret");
     const char *ring_s = port_arg(&p->args, "ring_size");
@@ -150,10 +161,13 @@ int memif_port_open(struct port *p, char *err, size_t errlen)
     const char *rings_s = port_arg(&p->args, "rings");
     uint32_t id = 0, ring_size = 1u << MEMIF_DEFAULT_LOG2_RING, bsize = MEMIF_DEFAULT_MAX_BUFFER;
     uint32_t rings = MEMIF_MAX_RINGS;
-    if (!path || !*path) {
+    if (!given || !*given) {
         snprintf(err, errlen, "memif needs socket=PATH");
         return -1;
     }
+    char path[sizeof(((struct memif_listener *)0)->path)];
+    if (port_client_socket_path(p, given, path, sizeof(path), err, errlen) < 0)
+        return -1;
     if (id_s && !parse_u32(id_s, UINT32_MAX, &id)) {
         snprintf(err, errlen, "bad id '%s'", id_s);
         return -1;

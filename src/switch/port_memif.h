@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "memif_check.h"
 #include "packet.h"
@@ -88,6 +89,9 @@ struct memif_listener {
     struct memif_listener *next;
     char path[108];
     int fd;
+    bool bound; /* a socket file exists at path: its identity, to remove only that one */
+    dev_t dev;
+    ino_t ino;
     struct memif_port *ports;
     struct memif_cc *ccs;         /* every control connection, bound or not */
     unsigned unbound;             /* connections that have not said which interface yet */

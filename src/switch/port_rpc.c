@@ -10,6 +10,8 @@
 #include "daemon.h"
 #include "dataplane.h"
 #include "l2switch.h"
+#include "log.h"
+#include "port_client.h"
 #include "ports.h"
 #include "vnic.h"
 
@@ -55,11 +57,17 @@ static int args_from_json(const struct json *opts, struct port_args *a, bool all
 }
 
 static int add_port(const char *name, const char *type, const struct json *opts,
-                    bool allow_internal, char *err, size_t errlen)
+                    bool allow_internal, const struct port_args *client, char *err, size_t errlen)
 {
     struct port_args args;
     if (args_from_json(opts, &args, allow_internal, err, errlen) < 0)
         return -1;
+    for (unsigned i = 0; i < client->n; i++) {
+        if (port_args_set(&args, client->key[i], client->val[i]) < 0) {
+            snprintf(err, errlen, "too many options");
+            return -1;
+        }
+    }
     struct dp_config *draft = dp_config_copy();
     if (!port_create(draft, name, type, &args, err, errlen)) {
         dp_config_free(draft);
@@ -78,7 +86,10 @@ static int m_port_add(struct rpc_ctx *ctx, const struct json *params)
     if (ports_find(name))
         return rpc_fail(ctx, RPC_ERR_EXISTS, "port exists: %s", name);
     char err[512];
-    if (add_port(name, type, json_get(params, "options"), false, err, sizeof(err)) < 0)
+    struct port_args client;
+    if (port_client_args(ctx, type, params, &client, err, sizeof(err)) < 0)
+        return rpc_fail(ctx, RPC_ERR_PARAMS, "%s", err);
+    if (add_port(name, type, json_get(params, "options"), false, &client, err, sizeof(err)) < 0)
         return rpc_fail(ctx, RPC_ERR_FAILED, "%s", err);
     config_save();
     jw_obj_begin(ctx->out);
@@ -295,6 +306,7 @@ static void ports_save(struct jw *w)
         jw_kstr(w, "name", p->name);
         jw_kstr(w, "type", p->kind->name);
         write_options(w, p);
+        port_client_save(w, p);
         jw_obj_end(w);
     }
     jw_arr_end(w);
@@ -311,13 +323,19 @@ static int ports_restore(const struct json *v, char *err, size_t errlen)
         const char *name = json_get_str(v->items[i], "name", NULL);
         const char *type = json_get_str(v->items[i], "type", NULL);
         char perr[512];
+        struct port_args client;
+        port_client_restore(v->items[i], &client);
         if (!name || !type ||
-            add_port(name, type, json_get(v->items[i], "options"), false, perr, sizeof(perr)) < 0) {
-            snprintf(err, errlen, "port %s: %s", name ? name : "?",
-                     name && type ? perr : "bad entry");
+            add_port(name, type, json_get(v->items[i], "options"), false, &client, perr,
+                     sizeof(perr)) < 0) {
+            /* Each port's reason is logged: one error reply could only name the last. */
+            log_err("port %s not restored: %s", name ? name : "?",
+                    name && type ? perr : "bad entry");
             failures++;
         }
     }
+    if (failures)
+        snprintf(err, errlen, "%d of %zu ports not restored (see above)", failures, v->n);
     return failures ? -1 : 0;
 }
 CONFIG_SECTION(cfg_ports, {"ports", ports_save, ports_restore, 0});

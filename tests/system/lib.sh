@@ -12,6 +12,8 @@ T=${T:-$(printf '%04x' $((RANDOM % 65536)))}
 WORK=$(mktemp -d /tmp/sluice-test.XXXXXX)
 SOCK="$WORK/sluiced.sock"
 STATE="$WORK/state"
+# Where non-root clients' sockets go (sluiced --socket-dir): inside the test's directory.
+SOCKDIR="$WORK/sockets"
 export SLUICE_SOCK="$SOCK"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 CREATED_NS=()
@@ -55,7 +57,8 @@ finish() {
 ctl() { "$SLUICECTL" --sock "$SOCK" "$@"; }
 
 start_sluiced() {
-    "$SLUICED" --sock "$SOCK" --state-dir "$STATE" --log-level debug "$@" >>"$WORK/sluiced.log" 2>&1 &
+    "$SLUICED" --sock "$SOCK" --state-dir "$STATE" --socket-dir "$SOCKDIR" --log-level debug "$@" \
+        >>"$WORK/sluiced.log" 2>&1 &
     SLUICED_PID=$!
     for _ in $(seq 1 100); do
         [ -S "$SOCK" ] && ctl show >/dev/null 2>&1 && return 0

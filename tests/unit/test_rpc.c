@@ -218,6 +218,8 @@ struct server {
     char params[256];
     int64_t id;
     bool well_formed;
+    int got_fds[RPC_MAX_FDS]; /* received with the request */
+    unsigned ngot;
 };
 
 static void *serve_one(void *arg)
@@ -225,7 +227,8 @@ static void *serve_one(void *arg)
     struct server *s = arg;
     char *buf = malloc(RPC_MAX_MSG + 1);
     bool trunc;
-    ssize_t n = rpc_recv(s->fd, buf, RPC_MAX_MSG + 1, NULL, NULL, &trunc);
+    s->ngot = RPC_MAX_FDS;
+    ssize_t n = rpc_recv(s->fd, buf, RPC_MAX_MSG + 1, s->got_fds, &s->ngot, &trunc);
     struct json *req = n > 0 ? json_parse(buf, (size_t)n, NULL, 0) : NULL;
     s->well_formed = req && strcmp(json_get_str(req, "jsonrpc", ""), "2.0") == 0 &&
                      json_get_int(req, "id", 1, INT64_MAX, &s->id);
@@ -310,6 +313,51 @@ static int call(enum reply_mode mode, const char *params, struct server *s, stru
     close(sv[0]);
     close(sv[1]);
     return rc;
+}
+
+/* A request carries the caller's descriptors to the server; the caller keeps its own. */
+static void test_call_sends_fds(void)
+{
+    struct server s = {.pipe_w = -1};
+    int sv[2], p[2];
+    seqpair(sv);
+    CHECK_EQ(pipe(p), 0);
+    s.fd = sv[1];
+    s.mode = REPLY_RESULT;
+    pthread_t th;
+    pthread_create(&th, NULL, serve_one, &s);
+    struct json *result = NULL;
+    char err[256];
+    int send_fds[2] = {p[1], p[0]};
+    int rc =
+        rpc_call_fds(sv[0], "port.add", "{}", send_fds, 2, &result, NULL, NULL, err, sizeof(err));
+    pthread_join(th, NULL);
+    CHECK_EQ(rc, 0);
+    CHECK_STR(s.method, "port.add");
+    CHECK_EQ(s.ngot, 2);
+    if (s.ngot == 2) {
+        CHECK_EQ(write(s.got_fds[0], "y", 1), 1);
+        char c = 0;
+        CHECK_EQ(read(p[0], &c, 1), 1);
+        CHECK_EQ(c, 'y');
+        close(s.got_fds[0]);
+        close(s.got_fds[1]);
+    }
+    CHECK(fcntl(p[1], F_GETFD) >= 0); /* still the caller's */
+    json_free(result);
+
+    /* More than a message may carry is refused before anything is sent. */
+    int many[RPC_MAX_FDS + 1];
+    for (int i = 0; i <= RPC_MAX_FDS; i++)
+        many[i] = p[1];
+    rc = rpc_call_fds(sv[0], "port.add", "{}", many, RPC_MAX_FDS + 1, &result, NULL, NULL, err,
+                      sizeof(err));
+    CHECK_EQ(rc, -1);
+    CHECK(strstr(err, "descriptors") != NULL);
+    close(p[0]);
+    close(p[1]);
+    close(sv[0]);
+    close(sv[1]);
 }
 
 static void test_call(void)
@@ -531,6 +579,7 @@ int main(void)
     test_send_recv_fds();
     test_sizes();
     test_call();
+    test_call_sends_fds();
     test_connect();
     return check_exit();
 }
