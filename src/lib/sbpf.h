@@ -18,7 +18,7 @@
  * dearer in native code, so they count more. */
 #define SBPF_MAX_COST 4096u
 #define SBPF_COST_MUL 4u
-#define SBPF_COST_DIV 6u
+#define SBPF_COST_DIV 8u
 /* Upper bound on the native code of one filter (both entry points together). */
 #define SBPF_JIT_MAX_CODE (1024u * 1024u)
 

@@ -11,6 +11,11 @@ def program(kind):
     # ALU-only straight line: every instruction runs on every packet, the longest legal path.
     if kind == "longest":
         return [[0x04, 0, 0, 1]] * 4095 + [[0x06, 0, 0, 0]]
+    # The dearest loads and divides the cost bound admits (cost 4096 each).
+    if kind == "ldind":
+        return [[0x01, 0, 0, 3]] + [[0x40, 0, 0, i % 1400] for i in range(1, 4095)] + [[0x06, 0, 0, 0]]
+    if kind == "div":
+        return [[0x01, 0, 0, 3], [0x00, 0, 0, 0xFFFFFFFF]] + [[0x3C, 0, 0, 0]] * 511 + [[0x06, 0, 0, 0]]
     # jeq; ja -2; ret: a loop whose head is a test, the shape the old validator accepted.
     if kind == "spin":
         return [[0x15, 0, 0, 1], [0x05, 0, 0, 0xFFFFFFFE], [0x06, 0, 0, 0]]
