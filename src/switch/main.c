@@ -36,7 +36,7 @@ static void usage(FILE *out)
             "  --mac-max N            MAC table size (default 8192)\n"
             "  --no-jit               run capture filters in the interpreter\n"
             "  --capture-mem-per-client MIB\n"
-            "                         capture ring memory one client may hold (default 256)\n"
+            "                         capture ring memory one client may hold (default 512)\n"
             "  --capture-mem-total MIB capture ring memory of all captures (default 1024)\n"
             "  --metrics ADDR:PORT    serve Prometheus metrics at http://ADDR:PORT/metrics (off)\n"
             "  --log-level LEVEL      error, warn, info (default) or debug\n"
