@@ -34,6 +34,28 @@ static uint64_t ring_size_for(uint64_t want)
     return size;
 }
 
+size_t capring_map_size_for(uint64_t data_size)
+{
+    return CAPRING_DATA_OFFSET + ring_size_for(data_size);
+}
+
+int (*capring_dup_hook)(int fd) = dup;
+
+int capring_dup_fds(const struct capring_prod *r, int *memfd, int *efd)
+{
+    *memfd = capring_dup_hook(r->memfd);
+    *efd = capring_dup_hook(r->efd);
+    if (*memfd >= 0 && *efd >= 0)
+        return 0;
+    /* Either may have failed alone: whatever was taken goes back. */
+    if (*memfd >= 0)
+        close(*memfd);
+    if (*efd >= 0)
+        close(*efd);
+    *memfd = *efd = -1;
+    return -1;
+}
+
 int capring_create(struct capring_prod *r, uint64_t data_size, uint32_t snaplen,
                    uint32_t port_index, char *err, size_t errlen)
 {

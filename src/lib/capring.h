@@ -75,6 +75,12 @@ struct capring_prod {
 int capring_create(struct capring_prod *r, uint64_t data_size, uint32_t snaplen,
                    uint32_t port_index, char *err, size_t errlen);
 void capring_destroy(struct capring_prod *r);
+/* Bytes of memory a ring asked for with data_size takes (header page included). */
+size_t capring_map_size_for(uint64_t data_size);
+/* Copies of the ring's two descriptors for the reader. Returns 0, or -1 with nothing left
+ * open. capring_dup_hook is dup(); the tests replace it to make one of the two fail. */
+int capring_dup_fds(const struct capring_prod *r, int *memfd, int *efd);
+extern int (*capring_dup_hook)(int fd);
 
 /* Appends one record (caplen bytes copied, cut to the snaplen and to half the ring so that a
  * record always fits an empty ring). Returns 0 when stored, 1 when the ring is full

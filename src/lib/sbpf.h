@@ -10,8 +10,15 @@
 #define SBPF_MAX_INSNS 4096
 #define SBPF_MEMWORDS 16
 /* Instructions one packet may execute. Only programs with backward jumps (the loops that
- * libpcap's `protochain` emits) can reach it; past it the verdict is 0. */
-#define SBPF_INSN_BUDGET 65536u
+ * libpcap's `protochain` emits) can reach it; past it the verdict is 0. Equal to the longest
+ * program, so a loop never costs more than a loop-free program may. */
+#define SBPF_INSN_BUDGET 4096u
+/* Bound on a program's costliest path, each instruction counted once: everything counts 1,
+ * but multiply and divide/modulo (by X or a constant not a power of two) are several times
+ * dearer in native code, so they count more. */
+#define SBPF_MAX_COST 4096u
+#define SBPF_COST_MUL 4u
+#define SBPF_COST_DIV 8u
 /* Upper bound on the native code of one filter (both entry points together). */
 #define SBPF_JIT_MAX_CODE (1024u * 1024u)
 
@@ -69,8 +76,16 @@ struct sbpf_insn {
     uint32_t k;
 };
 
-/* Returns 0 if the program is safe to run, else -1 with a message naming the instruction. */
+/* Returns 0 if the switch may run the program, else -1 with a message naming the
+ * instruction: sbpf_validate_structure's rules, loops only as protochain emits them, and a
+ * costliest path within SBPF_MAX_COST. */
 int sbpf_validate(const struct sbpf_insn *prog, unsigned n, char *err, size_t errlen);
+/* The rules the interpreter and native code need to run a program safely (they bound any
+ * loop by SBPF_INSN_BUDGET); not enough to admit a capture's filter. */
+int sbpf_validate_structure(const struct sbpf_insn *prog, unsigned n, char *err, size_t errlen);
+/* An instruction's cost, and the costliest path of a structurally valid program. */
+unsigned sbpf_insn_cost(const struct sbpf_insn *in);
+unsigned sbpf_worst_cost(const struct sbpf_insn *prog, unsigned n);
 
 /* Runs a validated program; wirelen is the frame's original length, caplen the bytes at pkt. */
 uint32_t sbpf_interp(const struct sbpf_insn *prog, unsigned n, const uint8_t *pkt, uint32_t wirelen,

@@ -944,7 +944,9 @@ int sbpf_jit_compile(const struct sbpf_insn *prog, unsigned n, size_t code_limit
     char why[160];
     memset(out, 0, sizeof(*out));
     set_note(note, notelen, "%s", "");
-    if (sbpf_validate(prog, n, why, sizeof(why)) < 0) {
+    /* The structural rules are what the generated code's safety rests on; which programs a
+     * capture may run is decided before (sbpf_filter_create). */
+    if (sbpf_validate_structure(prog, n, why, sizeof(why)) < 0) {
         set_note(note, notelen, "not compiled: %s", why);
         return -1;
     }

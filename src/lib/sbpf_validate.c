@@ -1,5 +1,6 @@
 /* sbpf_validate.c - the gate a classic BPF program passes before the switch runs it: known
- * opcodes only, in-range jumps and scratch slots, no constant traps, loops only as protochain. */
+ * opcodes only, in-range jumps and scratch slots, no constant traps, loops only as libpcap's
+ * protochain emits them, and a bounded cost per packet. */
 #include "sbpf.h"
 
 #include <stdarg.h>
@@ -174,7 +175,7 @@ static int check_insn(const struct sbpf_insn *prog, unsigned n, unsigned i, char
     return 0;
 }
 
-int sbpf_validate(const struct sbpf_insn *prog, unsigned n, char *err, size_t errlen)
+int sbpf_validate_structure(const struct sbpf_insn *prog, unsigned n, char *err, size_t errlen)
 {
     if (n == 0)
         return reject(err, errlen, "empty program (0 insns)");
@@ -190,5 +191,242 @@ int sbpf_validate(const struct sbpf_insn *prog, unsigned n, char *err, size_t er
                       n - 1, prog[n - 1].code);
     if (err && errlen)
         err[0] = '\0';
+    return 0;
+}
+
+/* ---- protochain loops ----
+ * libpcap 1.10 turns the optimizer off for any filter using protochain, so each loop comes out
+ * as one of two fixed instruction sequences; only the protocol, the offset of the network
+ * header and the scratch slot vary. Matching them exactly leaves a capture no way to build any
+ * other loop, and every instruction of these bodies is a cheap one. */
+
+enum tk { TK_FIX, TK_PROTO, TK_OFF, TK_OFF1, TK_SLOT };
+
+struct tinsn {
+    uint16_t code;
+    uint8_t kind; /* enum tk */
+    uint32_t k;
+    int8_t jt, jf; /* template-relative targets of a conditional jump; TEND: past the loop */
+};
+
+#define TEND 100
+#define T_JEQ (SBPF_JMP | SBPF_JEQ | SBPF_K)
+#define T_LDB_IND (SBPF_LD | SBPF_B | SBPF_IND)
+#define T_ADDK (SBPF_ALU | SBPF_ADD | SBPF_K)
+#define T_MULK (SBPF_ALU | SBPF_MUL | SBPF_K)
+#define T_TAX (SBPF_MISC | SBPF_TAX)
+#define T_TXA (SBPF_MISC | SBPF_TXA)
+#define T_LDM (SBPF_LD | SBPF_MEM)
+#define T_JA (SBPF_JMP | SBPF_JA)
+
+/* The authentication-header step, shared by both loops: X becomes (payload length + 2) * 4. */
+#define AH_STEP(a)                                                                                 \
+    {T_JEQ, TK_FIX, 0x33, (a) + 1, TEND}, {T_TXA, TK_FIX, 0, 0, 0}, {T_LDB_IND, TK_OFF, 0, 0, 0},  \
+        {SBPF_ST, TK_SLOT, 0, 0, 0}, {T_TXA, TK_FIX, 0, 0, 0}, {T_ADDK, TK_FIX, 1, 0, 0},          \
+        {T_TAX, TK_FIX, 0, 0, 0}, {T_LDB_IND, TK_OFF, 0, 0, 0}, {T_ADDK, TK_FIX, 2, 0, 0},         \
+        {T_MULK, TK_FIX, 4, 0, 0}, {T_TAX, TK_FIX, 0, 0, 0}, {T_LDM, TK_SLOT, 0, 0, 0},            \
+    {                                                                                              \
+        T_JA, TK_FIX, 0, 0, 0                                                                      \
+    }
+
+/* ip6 protochain: stop at the protocol or "no next header", step over hop-by-hop, routing,
+ * fragment and destination-options headers, else try the AH step. */
+static const struct tinsn ip6_loop[] = {
+    {T_JEQ, TK_PROTO, 0, TEND, 1}, {T_JEQ, TK_FIX, 0x3b, TEND, 2},
+    {T_JEQ, TK_FIX, 0x00, 6, 3},   {T_JEQ, TK_FIX, 0x3c, 6, 4},
+    {T_JEQ, TK_FIX, 0x2b, 6, 5},   {T_JEQ, TK_FIX, 0x2c, 6, 15},
+    {T_LDB_IND, TK_OFF, 0, 0, 0},  {SBPF_ST, TK_SLOT, 0, 0, 0},
+    {T_LDB_IND, TK_OFF1, 0, 0, 0}, {T_ADDK, TK_FIX, 1, 0, 0},
+    {T_MULK, TK_FIX, 8, 0, 0},     {SBPF_ALU | SBPF_ADD | SBPF_X, TK_FIX, 0, 0, 0},
+    {T_TAX, TK_FIX, 0, 0, 0},      {T_LDM, TK_SLOT, 0, 0, 0},
+    {T_JA, TK_FIX, 0, 0, 0},       AH_STEP(15),
+};
+
+/* ip protochain: only the AH step (the `add #0` is libpcap's, kept as it emits it). */
+static const struct tinsn ip_loop[] = {
+    {T_JEQ, TK_PROTO, 0, TEND, 1},
+    {T_JEQ, TK_FIX, 0x3b, TEND, 2},
+    {T_ADDK, TK_FIX, 0, 0, 0},
+    AH_STEP(3),
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Returns the loop's length if prog[h..] is the template, else 0 with *bad the first
+ * instruction (absolute) that differs. */
+static unsigned match_loop(const struct sbpf_insn *prog, unsigned n, unsigned h,
+                           const struct tinsn *t, unsigned len, unsigned *bad)
+{
+    uint32_t off = 0, slot = 0;
+    bool have_off = false, have_slot = false; /* the first occurrence fixes each */
+    if ((uint64_t)h + len >= n) {             /* the exit target must exist too */
+        *bad = h;
+        return 0;
+    }
+    for (unsigned r = 0; r < len; r++) {
+        const struct sbpf_insn *in = &prog[h + r];
+        *bad = h + r;
+        if (in->code != t[r].code)
+            return 0;
+        switch (t[r].kind) {
+        case TK_FIX:
+            if (t[r].code != T_JA && in->k != t[r].k)
+                return 0;
+            break;
+        case TK_PROTO:
+            break;
+        case TK_OFF:
+            if (!have_off)
+                off = in->k;
+            have_off = true;
+            if (in->k != off)
+                return 0;
+            break;
+        case TK_OFF1:
+            if (in->k != off + 1 || off == UINT32_MAX)
+                return 0;
+            break;
+        case TK_SLOT:
+            if (!have_slot)
+                slot = in->k;
+            have_slot = true;
+            if (in->k != slot)
+                return 0;
+            break;
+        }
+        if (t[r].code == T_JA) {
+            if ((int64_t)h - (int64_t)(h + r + 1) != (int32_t)in->k)
+                return 0;
+        } else if (SBPF_CLASS(t[r].code) == SBPF_JMP) {
+            unsigned jt = t[r].jt == TEND ? len : (unsigned)t[r].jt;
+            unsigned jf = t[r].jf == TEND ? len : (unsigned)t[r].jf;
+            if (r + 1u + in->jt != jt || r + 1u + in->jf != jf)
+                return 0;
+        }
+    }
+    return len;
+}
+
+/* Every backward jump must close a protochain loop, and nothing outside a loop may jump into
+ * its middle (only its head is an entry). */
+static int check_loops(const struct sbpf_insn *prog, unsigned n, char *err, size_t errlen)
+{
+    /* interior_of[i]: the head of the loop that insn i is inside of (its head excluded), else
+     * UINT32_MAX; filled as loops are found. */
+    uint32_t interior_of[SBPF_MAX_INSNS];
+    for (unsigned i = 0; i < n; i++)
+        interior_of[i] = UINT32_MAX;
+    for (unsigned i = 0; i < n; i++) {
+        if (prog[i].code != T_JA || (int32_t)prog[i].k >= 0)
+            continue;
+        unsigned h = (unsigned)((int64_t)i + 1 + (int32_t)prog[i].k);
+        unsigned bad6 = 0, bad4 = 0;
+        unsigned len = match_loop(prog, n, h, ip6_loop, NELEM(ip6_loop), &bad6);
+        if (!len)
+            len = match_loop(prog, n, h, ip_loop, NELEM(ip_loop), &bad4);
+        if (!len) {
+            unsigned bad = bad6 > bad4 ? bad6 : bad4;
+            return reject(err, errlen,
+                          "insn %u: backward jump to insn %u is not a protochain loop as libpcap "
+                          "emits it (it differs at insn %u); no other loop is allowed, as it "
+                          "could run on every packet until the budget stops it",
+                          i, h, bad);
+        }
+        bool closes = false;
+        for (unsigned r = 0; r < len; r++)
+            if (prog[h + r].code == T_JA && h + r == i)
+                closes = true;
+        if (!closes)
+            return reject(err, errlen, "insn %u: backward jump into the protochain loop at insn %u",
+                          i, h);
+        for (unsigned r = 1; r < len; r++)
+            interior_of[h + r] = h;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        uint16_t code = prog[i].code;
+        if (SBPF_CLASS(code) != SBPF_JMP)
+            continue;
+        uint64_t targets[2];
+        unsigned nt = 0;
+        if (SBPF_OP(code) == SBPF_JA) {
+            targets[nt++] = (uint64_t)((int64_t)i + 1 + (int32_t)prog[i].k);
+        } else {
+            targets[nt++] = (uint64_t)i + 1 + prog[i].jt;
+            targets[nt++] = (uint64_t)i + 1 + prog[i].jf;
+        }
+        for (unsigned t = 0; t < nt; t++) {
+            uint32_t h = interior_of[targets[t]];
+            if (h != UINT32_MAX && interior_of[i] != h && i != h)
+                return reject(err, errlen,
+                              "insn %u: jump into the middle of the protochain loop at insn %u "
+                              "(insn %llu); a loop may only be entered at its head",
+                              i, h, (unsigned long long)targets[t]);
+        }
+    }
+    return 0;
+}
+
+/* ---- cost ---- */
+
+static bool pow2(uint32_t k)
+{
+    return k && !(k & (k - 1));
+}
+
+unsigned sbpf_insn_cost(const struct sbpf_insn *in)
+{
+    uint16_t code = in->code;
+    if (SBPF_CLASS(code) != SBPF_ALU)
+        return 1;
+    bool by_k_pow2 = SBPF_SRC(code) == SBPF_K && pow2(in->k);
+    switch (SBPF_OP(code)) {
+    case SBPF_MUL:
+        return by_k_pow2 ? 1 : SBPF_COST_MUL;
+    case SBPF_DIV:
+    case SBPF_MOD:
+        return by_k_pow2 ? 1 : SBPF_COST_DIV;
+    }
+    return 1;
+}
+
+/* The costliest path from the first instruction, each instruction counted once: backward
+ * jumps are left out, the loops they close being bounded by the run-time budget instead. */
+unsigned sbpf_worst_cost(const struct sbpf_insn *prog, unsigned n)
+{
+    uint32_t cost[SBPF_MAX_INSNS];
+    if (n == 0 || n > SBPF_MAX_INSNS)
+        return 0;
+    for (unsigned i = n; i-- > 0;) {
+        const struct sbpf_insn *in = &prog[i];
+        uint32_t next = 0;
+        if (SBPF_CLASS(in->code) == SBPF_RET) {
+            next = 0;
+        } else if (SBPF_CLASS(in->code) == SBPF_JMP && SBPF_OP(in->code) == SBPF_JA) {
+            int64_t t = (int64_t)i + 1 + (int32_t)in->k;
+            next = t > (int64_t)i && t < (int64_t)n ? cost[t] : 0;
+        } else if (SBPF_CLASS(in->code) == SBPF_JMP) {
+            unsigned a = i + 1 + in->jt, b = i + 1 + in->jf;
+            uint32_t ca = a < n ? cost[a] : 0, cb = b < n ? cost[b] : 0;
+            next = ca > cb ? ca : cb;
+        } else if (i + 1 < n) {
+            next = cost[i + 1];
+        }
+        cost[i] = next + sbpf_insn_cost(in);
+    }
+    return cost[0];
+}
+
+int sbpf_validate(const struct sbpf_insn *prog, unsigned n, char *err, size_t errlen)
+{
+    if (sbpf_validate_structure(prog, n, err, errlen) < 0)
+        return -1;
+    if (check_loops(prog, n, err, errlen) < 0)
+        return -1;
+    unsigned cost = sbpf_worst_cost(prog, n);
+    if (cost > SBPF_MAX_COST)
+        return reject(err, errlen,
+                      "program may cost %u per packet, more than %u (each instruction counts 1, "
+                      "a multiply %u, a divide or modulo %u, unless by a power of two)",
+                      cost, SBPF_MAX_COST, SBPF_COST_MUL, SBPF_COST_DIV);
     return 0;
 }

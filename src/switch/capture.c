@@ -38,10 +38,50 @@ struct capture_agent {
 static struct capture_agent *agents[MAX_CAPTURES];
 static uint64_t next_id = 1;
 static bool want_jit = true;
+/* Ring memory is the switch's, shared with the reader: without a bound one client could ask
+ * for 128 rings of 1 GiB. */
+static uint64_t mem_per_client = CAPTURE_MEM_PER_CLIENT_DEFAULT;
+static uint64_t mem_total = CAPTURE_MEM_TOTAL_DEFAULT;
 
 void capture_set_jit(bool on)
 {
     want_jit = on;
+}
+
+void capture_set_mem_limits(uint64_t per_client, uint64_t total)
+{
+    mem_per_client = per_client;
+    mem_total = total;
+}
+
+/* Summed from the open captures, so closing one gives its memory back with nothing to update. */
+static uint64_t ring_mem_in_use(bool one_conn, uint64_t conn_id)
+{
+    uint64_t sum = 0;
+    for (int i = 0; i < MAX_CAPTURES; i++)
+        if (agents[i] && (!one_conn || agents[i]->conn_id == conn_id))
+            sum += agents[i]->ring.map_size;
+    return sum;
+}
+
+#define MIB(b) ((double)(b) / (1u << 20))
+
+static int check_ring_mem(struct rpc_ctx *ctx, uint64_t ring_size)
+{
+    uint64_t want = capring_map_size_for(ring_size);
+    uint64_t mine = ring_mem_in_use(true, ctx->conn_id), all = ring_mem_in_use(false, 0);
+    if (mine + want > mem_per_client)
+        return rpc_fail(ctx, RPC_ERR_FAILED,
+                        "capture ring memory limit: %.1f MiB in use by this client, %.1f MiB "
+                        "more asked, at most %.0f MiB per client (sluiced "
+                        "--capture-mem-per-client)",
+                        MIB(mine), MIB(want), MIB(mem_per_client));
+    if (all + want > mem_total)
+        return rpc_fail(ctx, RPC_ERR_FAILED,
+                        "capture ring memory limit: %.1f MiB in use, %.1f MiB more asked, at "
+                        "most %.0f MiB in total (sluiced --capture-mem-total)",
+                        MIB(all), MIB(want), MIB(mem_total));
+    return 0;
 }
 
 /* ---- data-plane thread ---- */
@@ -234,6 +274,9 @@ static int open_capture(struct rpc_ctx *ctx, const struct capture_request *req, 
         return rpc_fail(ctx, RPC_ERR_FAILED, "too many captures on %s (at most %d)", port_name,
                         DP_MAX_CAPTURES_PER_POINT);
 
+    if (check_ring_mem(ctx, req->ring_size) < 0)
+        return -1;
+
     struct capture_agent *a = calloc(1, sizeof(*a));
     if (!a)
         return rpc_fail(ctx, RPC_ERR_INTERNAL, "out of memory");
@@ -249,10 +292,8 @@ static int open_capture(struct rpc_ctx *ctx, const struct capture_request *req, 
         free(a);
         return rpc_fail(ctx, RPC_ERR_FAILED, "cannot create the capture ring: %s", err);
     }
-    int memfd = dup(a->ring.memfd), efd = dup(a->ring.efd);
-    if (memfd < 0 || efd < 0) {
-        if (memfd >= 0)
-            close(memfd);
+    int memfd, efd;
+    if (capring_dup_fds(&a->ring, &memfd, &efd) < 0) {
         agent_free(a);
         return rpc_fail(ctx, RPC_ERR_FAILED, "out of descriptors");
     }

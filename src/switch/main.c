@@ -38,6 +38,9 @@ static void usage(FILE *out)
             "  --mac-aging SECONDS    MAC table aging time (default 300)\n"
             "  --mac-max N            MAC table size (default 8192)\n"
             "  --no-jit               run capture filters in the interpreter\n"
+            "  --capture-mem-per-client MIB\n"
+            "                         capture ring memory one client may hold (default 512)\n"
+            "  --capture-mem-total MIB capture ring memory of all captures (default 1024)\n"
             "  --metrics ADDR:PORT    serve Prometheus metrics at http://ADDR:PORT/metrics (off)\n"
             "  --log-level LEVEL      error, warn, info (default) or debug\n"
             "  -h, --help             this text\n",
@@ -83,6 +86,8 @@ int main(int argc, char **argv)
     const char *group = NULL, *capture_group = NULL, *pidfile = NULL;
     const char *metrics_addr = NULL, *socket_dir = PORT_CLIENT_DEFAULT_SOCKET_DIR;
     unsigned long aging = 300, mac_max = 8192;
+    unsigned long cap_mem_client = CAPTURE_MEM_PER_CLIENT_DEFAULT >> 20,
+                  cap_mem_total = CAPTURE_MEM_TOTAL_DEFAULT >> 20;
     static const struct option opts[] = {
         {"sock", required_argument, NULL, 's'},
         {"state-dir", required_argument, NULL, 'd'},
@@ -95,6 +100,8 @@ int main(int argc, char **argv)
         {"no-jit", no_argument, NULL, 'J'},
         {"metrics", required_argument, NULL, 'M'},
         {"socket-dir", required_argument, NULL, 'S'},
+        {"capture-mem-per-client", required_argument, NULL, 'C'},
+        {"capture-mem-total", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -143,6 +150,14 @@ int main(int argc, char **argv)
         case 'S':
             socket_dir = optarg;
             break;
+        case 'C':
+        case 'T':
+            if (parse_uint(optarg, 1, 1u << 20, c == 'C' ? &cap_mem_client : &cap_mem_total) < 0) {
+                fprintf(stderr, "sluiced: --capture-mem-%s: expected 1..1048576 MiB\n",
+                        c == 'C' ? "per-client" : "total");
+                return 2;
+            }
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -151,6 +166,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    capture_set_mem_limits((uint64_t)cap_mem_client << 20, (uint64_t)cap_mem_total << 20);
     if (optind < argc) {
         fprintf(stderr, "sluiced: unexpected argument '%s'\n", argv[optind]);
         return 2;

@@ -46,6 +46,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc != 0 && (rc != -1 || (!strstr(err, "insn") && !strstr(err, "program"))))
         abort(); /* every rejection names an instruction or the program */
     if (rc == 0) {
+        if (sbpf_worst_cost(prog, n) > SBPF_MAX_COST)
+            abort(); /* an admitted program's costliest path is bounded */
         struct sbpf_prog_info info;
         sbpf_prog_info(prog, n, &info);
         bool oob;

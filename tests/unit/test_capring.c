@@ -572,6 +572,56 @@ static void test_consumer_rejects(void)
     corrupt_and_read(prod_behind);
 }
 
+static unsigned open_fds(void)
+{
+    unsigned n = 0;
+    for (int fd = 0; fd < 4096; fd++)
+        n += fcntl(fd, F_GETFD) >= 0;
+    return n;
+}
+
+/* dup that fails on the call numbered fail_at (0 or 1), as when descriptors run out. */
+static int dup_calls, fail_at;
+static int failing_dup(int fd)
+{
+    if (dup_calls++ == fail_at) {
+        errno = EMFILE;
+        return -1;
+    }
+    return dup(fd);
+}
+
+/* Handing the descriptors to a reader fails whole: when either copy fails, neither is left
+ * open. */
+static void test_dup_failure_releases(void)
+{
+    struct capring_prod r;
+    char err[200];
+    CHECK_EQ(capring_create(&r, 65536, 100, 0, err, sizeof(err)), 0);
+    for (fail_at = 0; fail_at < 2; fail_at++) {
+        unsigned before = open_fds();
+        dup_calls = 0;
+        capring_dup_hook = failing_dup;
+        int memfd = 7, efd = 7;
+        CHECK_EQ(capring_dup_fds(&r, &memfd, &efd), -1);
+        capring_dup_hook = dup;
+        CHECK_EQ(memfd, -1);
+        CHECK_EQ(efd, -1);
+        CHECK_EQ(open_fds(), before);
+    }
+    unsigned before = open_fds();
+    int memfd, efd;
+    CHECK_EQ(capring_dup_fds(&r, &memfd, &efd), 0);
+    CHECK_EQ(open_fds(), before + 2);
+    close(memfd);
+    close(efd);
+    capring_destroy(&r);
+    /* What a ring of a given size takes, as the switch's memory limits count it. */
+    CHECK_EQ(capring_map_size_for(1), CAPRING_DATA_OFFSET + CAPRING_MIN_SIZE);
+    CHECK_EQ(capring_map_size_for(1000000), CAPRING_DATA_OFFSET + (1u << 20));
+    CHECK_EQ(capring_map_size_for(1ull << 40), CAPRING_DATA_OFFSET + (size_t)CAPRING_MAX_SIZE);
+}
+
 int main(void)
 {
     test_size_rounding();
@@ -584,5 +634,6 @@ int main(void)
     test_wakeup();
     test_attach_rejects();
     test_consumer_rejects();
+    test_dup_failure_releases();
     return check_exit();
 }

@@ -181,6 +181,63 @@ static inline uint32_t diff_reference(const struct sbpf_insn *prog, const uint8_
     return bpf_filter((const struct bpf_insn *)prog, pkt, wirelen, caplen);
 }
 
+/* ---- protochain cases ----
+ * Frames whose extension headers (IPv6) or authentication headers (IPv4) chain to a last
+ * protocol, for the loops libpcap emits for protochain. */
+
+struct diff_chain_case {
+    const char *expr;
+    bool v6;
+    unsigned hops;    /* extension (v6) or AH (v4) headers before the last protocol */
+    uint8_t ext;      /* their type */
+    uint8_t last;     /* the protocol after them */
+    bool fixed_point; /* v4: an AH that names itself at the same offset (libpcap never ends) */
+    uint32_t want;    /* verdict expected from sluice */
+};
+
+static const struct diff_chain_case diff_chain_cases[] = {
+    {"ip6 protochain 6", true, 0, 0, 6, false, 262144},
+    {"ip6 protochain 6", true, 3, 0, 6, false, 262144},    /* hop-by-hop chain */
+    {"ip6 protochain 6", true, 3, 60, 17, false, 0},       /* destination options, then UDP */
+    {"ip6 protochain 6", true, 200, 43, 6, false, 262144}, /* 200 routing headers */
+    {"ip6 protochain 6", true, 400, 43, 6, false, 0},      /* past the budget */
+    {"protochain 58", true, 2, 44, 58, false, 262144},
+    {"protochain 58", true, 2, 44, 59, false, 0},
+    {"ip protochain 17", false, 0, 0, 17, false, 262144},
+    {"ip protochain 17", false, 0, 0, 6, false, 0},
+    {"ip protochain 17", false, 1, 51, 17, true, 0}, /* loops until the budget stops it */
+    {"protochain 58", false, 0, 0, 58, false, 262144},
+};
+#define DIFF_CHAIN_CASES (sizeof(diff_chain_cases) / sizeof(diff_chain_cases[0]))
+
+/* Writes the frame of a case into buf (at least 4096 bytes); returns its length. */
+static inline uint32_t diff_chain_frame(const struct diff_chain_case *c, uint8_t *buf)
+{
+    memset(buf, 0, 4096);
+    uint32_t off = 14;
+    if (c->v6) {
+        buf[12] = 0x86, buf[13] = 0xdd;
+        buf[14] = 0x60;
+        buf[20] = c->hops ? c->ext : c->last;
+        off += 40;
+        for (unsigned h = 0; h < c->hops; h++, off += 8)
+            buf[off] = h + 1 < c->hops ? c->ext : c->last; /* length 0: 8 bytes */
+    } else {
+        buf[12] = 0x08, buf[13] = 0x00;
+        buf[14] = 0x45;
+        buf[23] = c->hops ? c->ext : c->last;
+        off += 20;
+        if (c->fixed_point) {
+            /* libpcap sets X to (len + 2) * 4 instead of adding it: with len 3 the next
+             * header is read from this same AH again, forever. */
+            buf[off] = 51;
+            buf[off + 1] = 3;
+            off += 20;
+        }
+    }
+    return off + 20; /* a transport header's worth of bytes */
+}
+
 /* Programs of the corpus: each expression optimized, some also unoptimized, and two long
  * OR chains of hosts. */
 struct diff_corpus_entry {

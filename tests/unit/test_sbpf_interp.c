@@ -224,6 +224,36 @@ static void test_budget(void)
     CHECK_EQ(sbpf_interp(countdown, 5, pkt, 4, 4), 0);
 }
 
+/* protochain programs from pcap_compile find the protocol through extension and
+ * authentication headers as libpcap does, and a chain that would run past the budget (or,
+ * in libpcap, forever) gets 0. */
+static void test_protochain_answers(void)
+{
+    static uint8_t frame[4096];
+    for (unsigned c = 0; c < DIFF_CHAIN_CASES; c++) {
+        const struct diff_chain_case *k = &diff_chain_cases[c];
+        unsigned n;
+        struct sbpf_insn *prog = diff_compile(k->expr, 1, &n);
+        CHECK(prog != NULL);
+        if (!prog)
+            continue;
+        char err[256];
+        CHECK_EQ(sbpf_validate(prog, n, err, sizeof(err)), 0);
+        uint32_t len = diff_chain_frame(k, frame);
+        bool oob = false;
+        uint32_t v = sbpf_interp_ex(prog, n, frame, len, len, &oob);
+        if (v != k->want)
+            fprintf(stderr, "case %u \"%s\" (%u headers): %u, want %u\n", c, k->expr, k->hops, v,
+                    k->want);
+        CHECK_EQ(v, k->want);
+        if (!oob)
+            CHECK_EQ(v, diff_reference(prog, frame, len, len));
+        else
+            CHECK(k->want == 0 && (k->fixed_point || k->hops >= 300));
+        free(prog);
+    }
+}
+
 /* ---- differential runs against libpcap ---- */
 
 struct diff_stats {
@@ -361,7 +391,7 @@ static void test_differential(void)
     for (unsigned p = 0; p < LOOPING_PROGRAMS; p++) {
         unsigned n = 24 + gen_below(&r, 60);
         gen_looping_program(&r, prog, n);
-        if (sbpf_validate(prog, n, NULL, 0) != 0)
+        if (sbpf_validate_structure(prog, n, NULL, 0) != 0)
             continue;
         looping++;
         char label[48];
@@ -384,6 +414,7 @@ int main(void)
     test_comparisons_are_unsigned();
     test_len_and_scratch();
     test_budget();
+    test_protochain_answers();
     test_differential();
     return check_exit();
 }

@@ -143,12 +143,137 @@ static void test_jumps(void)
     struct sbpf_insn back_ok[4] = {J(SBPF_JMP | SBPF_JEQ | SBPF_K, 7, 2, 0),
                                    S(SBPF_ALU | SBPF_ADD | SBPF_K, 1),
                                    S(SBPF_JMP | SBPF_JA, (uint32_t)-3), RET_K(1)};
-    /* back_ok: insn 2 jumps to 0, a test; jt of insn 0 goes to 3. */
+    /* A test at the head is not enough: only protochain's own loops are admitted. */
     back_ok[0].jt = 2;
-    expect_accept("loop with a test at its head", back_ok, 4);
+    expect_reject("loop with a test at its head", back_ok, 4, "insn 2:", "not a protochain loop");
     struct sbpf_insn fwd_ok[4] = {J(SBPF_JMP | SBPF_JSET | SBPF_K, 1, 1, 2), RET_K(0), RET_K(1),
                                   RET_K(2)};
     expect_accept("jumps to the last insn", fwd_ok, 4);
+}
+
+/* A program that loops on every packet: a test, a jump back to it, a return. It used to
+ * spend the whole per-packet budget on every packet. */
+static void test_spin_refused(void)
+{
+    struct sbpf_insn spin[3] = {J(SBPF_JMP | SBPF_JEQ | SBPF_K, 1, 0, 0),
+                                S(SBPF_JMP | SBPF_JA, (uint32_t)-2), RET_K(0)};
+    expect_reject("jeq; ja -2; ret", spin, 3, "insn 1: backward jump to insn 0",
+                  "not a protochain loop");
+    fprintf(stderr, "spin: %s\n", last_err);
+}
+
+static const char *const protochain_exprs[] = {
+    "ip6 protochain 6",
+    "ip protochain 17",
+    "protochain 58",
+    "vlan and ip6 protochain 17",
+    "ip6 protochain 6 or ip protochain 17 or tcp port 80",
+    "not ip6 protochain 44",
+};
+
+static struct sbpf_insn *compile_protochain(const char *expr, unsigned *n)
+{
+    struct sbpf_insn *prog = diff_compile(expr, 1, n);
+    CHECK(prog != NULL);
+    struct sbpf_prog_info info;
+    if (prog) {
+        sbpf_prog_info(prog, *n, &info);
+        CHECK(info.has_backward_jumps);
+    }
+    return prog;
+}
+
+/* What pcap_compile emits for protochain is accepted; the same loops with anything changed
+ * (a constant, a jump into the body, a jump back from elsewhere) are not. */
+static void test_protochain_shape(void)
+{
+    for (unsigned e = 0; e < sizeof(protochain_exprs) / sizeof(protochain_exprs[0]); e++) {
+        unsigned n;
+        struct sbpf_insn *prog = compile_protochain(protochain_exprs[e], &n);
+        if (!prog)
+            continue;
+        expect_accept(protochain_exprs[e], prog, n);
+        free(prog);
+    }
+
+    unsigned n;
+    struct sbpf_insn *prog = compile_protochain("ip6 protochain 6", &n);
+    if (!prog)
+        return;
+    /* Find the loop: the first backward jump and its head. */
+    unsigned back = 0, head = 0;
+    for (unsigned i = 0; i < n && !back; i++)
+        if (prog[i].code == (SBPF_JMP | SBPF_JA) && (int32_t)prog[i].k < 0) {
+            back = i;
+            head = (unsigned)((int)i + 1 + (int32_t)prog[i].k);
+        }
+    CHECK(back > head);
+    struct sbpf_insn *m = malloc(sizeof(*m) * n);
+    for (unsigned i = head; i <= back; i++) {
+        /* Every instruction of the loop matters: bump its constant (or its jump). */
+        memcpy(m, prog, sizeof(*m) * n);
+        if (SBPF_CLASS(m[i].code) == SBPF_JMP && SBPF_OP(m[i].code) != SBPF_JA)
+            m[i].jf = (uint8_t)(m[i].jf + 1);
+        else if (m[i].code == (SBPF_MISC | SBPF_TAX) || m[i].code == (SBPF_MISC | SBPF_TXA) ||
+                 m[i].code == (SBPF_ALU | SBPF_ADD | SBPF_X))
+            m[i].code = SBPF_ALU | SBPF_ADD | SBPF_K;
+        else if (SBPF_CLASS(m[i].code) == SBPF_ST || SBPF_MODE(m[i].code) == SBPF_MEM)
+            m[i].k = (m[i].k + 1) % SBPF_MEMWORDS;
+        else if (m[i].code == (SBPF_JMP | SBPF_JA))
+            m[i].k += 1; /* back to the insn after the head */
+        else
+            m[i].k += 1;
+        char what[64];
+        snprintf(what, sizeof(what), "protochain loop changed at insn %u", i);
+        expect_reject(what, m, n, NULL, "protochain");
+    }
+    /* A jump from before the loop into its body. */
+    memcpy(m, prog, sizeof(*m) * n);
+    CHECK(SBPF_CLASS(m[1].code) == SBPF_JMP && head > 1);
+    m[1].jt = (uint8_t)(head + 3 - 2);
+    expect_reject("jump into a protochain body", m, n, "insn 1: jump into the middle", NULL);
+    free(m);
+    free(prog);
+}
+
+/* The costliest path is bounded: multiply and divide count more than other instructions. */
+static void test_cost(void)
+{
+    struct sbpf_insn *prog = calloc(SBPF_MAX_INSNS, sizeof(*prog));
+    /* ld #x; (k - 2) multiplies by X; ret a: cost 1 + 4 (k - 2) + 1. */
+    unsigned muls = (SBPF_MAX_COST - 2) / SBPF_COST_MUL;
+    prog[0] = S(SBPF_LDX | SBPF_IMM, 3);
+    for (unsigned i = 1; i <= muls; i++)
+        prog[i] = S(SBPF_ALU | SBPF_MUL | SBPF_X, 0);
+    prog[muls + 1] = S(SBPF_RET | SBPF_A, 0);
+    CHECK_EQ(sbpf_worst_cost(prog, muls + 2), 2 + muls * SBPF_COST_MUL);
+    expect_accept("multiplies within the cost bound", prog, muls + 2);
+    prog[muls + 1] = S(SBPF_ALU | SBPF_MUL | SBPF_X, 0);
+    prog[muls + 2] = S(SBPF_RET | SBPF_A, 0);
+    expect_reject("one multiply too many", prog, muls + 3, "may cost", "more than 4096");
+    /* By a power of two they are shifts, and cost 1. */
+    for (unsigned i = 1; i <= muls + 1; i++)
+        prog[i] = S(SBPF_ALU | SBPF_MUL | SBPF_K, 8);
+    expect_accept("multiplies by 8", prog, muls + 3);
+    unsigned divs = (SBPF_MAX_COST - 2) / SBPF_COST_DIV;
+    for (unsigned i = 1; i <= divs + 1; i++)
+        prog[i] = S(SBPF_ALU | SBPF_DIV | SBPF_K, 3);
+    prog[divs + 2] = S(SBPF_RET | SBPF_A, 0);
+    expect_reject("divides by 3", prog, divs + 3, "may cost", NULL);
+    prog[divs + 1] = S(SBPF_RET | SBPF_A, 0);
+    expect_accept("one divide fewer", prog, divs + 2);
+    /* Only the costliest path counts: a test choosing between two runs of 600 multiplies. */
+    prog[0] = J(SBPF_JMP | SBPF_JEQ | SBPF_K, 0, 0, 0);
+    for (unsigned i = 1; i <= 1202; i++)
+        prog[i] = S(SBPF_ALU | SBPF_MUL | SBPF_X, 0);
+    prog[601] = RET_K(1);
+    prog[1202] = RET_K(2);
+    prog[0].jf = 0;
+    prog[0].jt = 0;
+    CHECK_EQ(sbpf_worst_cost(prog, 1203), 1 + 600 * SBPF_COST_MUL + 1);
+    prog[0] = S(SBPF_JMP | SBPF_JA, 601); /* the second run only */
+    CHECK_EQ(sbpf_worst_cost(prog, 1203), 1 + 600 * SBPF_COST_MUL + 1);
+    free(prog);
 }
 
 static void test_memory_slots(void)
@@ -281,6 +406,9 @@ int main(void)
     test_unknown_opcodes();
     test_extension_opcodes();
     test_jumps();
+    test_spin_refused();
+    test_protochain_shape();
+    test_cost();
     test_memory_slots();
     test_constant_traps();
     test_last_insn();
