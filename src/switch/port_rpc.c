@@ -185,13 +185,25 @@ static void write_vlan(struct jw *w, const struct port *p)
     }
 }
 
-static void write_options(struct jw *w, const struct port *p)
+/* Options whose value is a credential: replies say only whether one is set. */
+static bool secret_option(const char *key)
+{
+    return strcmp(key, "secret") == 0;
+}
+
+/* with_secrets: for the stored configuration only; no reply carries a secret. */
+static void write_options(struct jw *w, const struct port *p, bool with_secrets)
 {
     jw_key(w, "options");
     jw_obj_begin(w);
-    for (unsigned i = 0; i < p->args.n; i++)
-        if (p->args.key[i][0] != '_')
-            jw_kstr(w, p->args.key[i], p->args.val[i]);
+    for (unsigned i = 0; i < p->args.n; i++) {
+        const char *key = p->args.key[i], *val = p->args.val[i];
+        if (key[0] == '_')
+            continue;
+        if (!with_secrets && secret_option(key) && val[0])
+            val = "set";
+        jw_kstr(w, key, val);
+    }
     jw_obj_end(w);
 }
 
@@ -215,7 +227,7 @@ static int m_port_list(struct rpc_ctx *ctx, const struct json *params)
         jw_kstr(w, "type", p->kind->name);
         jw_kbool(w, "up", port_is_up(p));
         write_vlan(w, p);
-        write_options(w, p);
+        write_options(w, p, false);
         if (p->kind->describe)
             p->kind->describe(p, w);
         jw_kuint(w, "captures", c->slots[i].ncaps[0] + c->slots[i].ncaps[1]);
@@ -294,7 +306,7 @@ static void ports_save(struct jw *w)
         jw_obj_begin(w);
         jw_kstr(w, "name", p->name);
         jw_kstr(w, "type", p->kind->name);
-        write_options(w, p);
+        write_options(w, p, true);
         jw_obj_end(w);
     }
     jw_arr_end(w);
