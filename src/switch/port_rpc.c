@@ -80,7 +80,21 @@ static int m_port_add(struct rpc_ctx *ctx, const struct json *params)
     char err[512];
     if (add_port(name, type, json_get(params, "options"), false, err, sizeof(err)) < 0)
         return rpc_fail(ctx, RPC_ERR_FAILED, "%s", err);
-    config_save();
+    if (config_save_err(err, sizeof(err)) < 0) {
+        /* A port that would not come back after a restart is not added at all. */
+        char rerr[256];
+        struct dp_config *undo = dp_config_copy();
+        if (port_remove(undo, name, rerr, sizeof(rerr)) < 0) {
+            dp_config_free(undo);
+            return rpc_fail(ctx, RPC_ERR_FAILED,
+                            "configuration not saved: %s; port %s is live, but the stored "
+                            "configuration does not have it (%s)",
+                            err, name, rerr);
+        }
+        dp_config_commit(undo);
+        return rpc_fail(ctx, RPC_ERR_FAILED, "configuration not saved: %s; change rolled back",
+                        err);
+    }
     jw_obj_begin(ctx->out);
     jw_kstr(ctx->out, "name", name);
     jw_kuint(ctx->out, "index", ports_find(name)->index);
@@ -109,7 +123,11 @@ static int m_port_del(struct rpc_ctx *ctx, const struct json *params)
     }
     dp_config_commit(draft);
     l2_fdb_del_port(index);
-    config_save();
+    if (config_save_err(err, sizeof(err)) < 0)
+        return rpc_fail(ctx, RPC_ERR_FAILED,
+                        "configuration not saved: %s; port %s is removed, but the stored "
+                        "configuration still has it",
+                        err, name);
     jw_obj_begin(ctx->out);
     jw_kstr(ctx->out, "removed", name);
     jw_obj_end(ctx->out);
