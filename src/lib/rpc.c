@@ -154,19 +154,18 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-int rpc_connect(const char *path, char *err, size_t errlen)
+/* Returns a connected socket, or -1 with errno. */
+static int connect_path(const char *path)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    if (!path || !*path || strlen(path) >= sizeof(sa.sun_path)) {
-        set_err(err, errlen, "invalid socket path: %s", path ? path : "(none)");
+    if (strlen(path) >= sizeof(sa.sun_path)) {
+        errno = ENAMETOOLONG;
         return -1;
     }
     strcpy(sa.sun_path, path);
     int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        set_err(err, errlen, "socket: %s", strerror(errno));
+    if (fd < 0)
         return -1;
-    }
     int rc;
     do
         rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
@@ -175,6 +174,29 @@ int rpc_connect(const char *path, char *err, size_t errlen)
         return fd;
     int e = errno;
     close(fd);
+    errno = e;
+    return -1;
+}
+
+int rpc_connect(const char *path, char *err, size_t errlen)
+{
+    struct sockaddr_un sa;
+    if (!path || !*path || strlen(path) >= sizeof(sa.sun_path)) {
+        set_err(err, errlen, "invalid socket path: %s", path ? path : "(none)");
+        return -1;
+    }
+    int fd = connect_path(path);
+    if (fd >= 0)
+        return fd;
+    int e = errno;
+    if (e == EACCES || e == EPERM) {
+        /* Members of the capture group only may open the capture socket beside it. */
+        char alt[sizeof(sa.sun_path) + sizeof(RPC_CAPTURE_SOCK_SUFFIX)];
+        snprintf(alt, sizeof(alt), "%s%s", path, RPC_CAPTURE_SOCK_SUFFIX);
+        fd = connect_path(alt);
+        if (fd >= 0)
+            return fd;
+    }
     if (e == ENOENT || e == ECONNREFUSED)
         set_err(err, errlen, "switch not running (no socket at %s)", path);
     else if (e == EACCES || e == EPERM)

@@ -34,8 +34,14 @@ int rpc_send(int fd, const char *msg, size_t len, const int *fds, unsigned nfds)
  * is refused whole (-1, errno EPROTO). fds, nfds and truncated may be NULL. */
 ssize_t rpc_recv(int fd, char *buf, size_t cap, int *fds, unsigned *nfds, bool *truncated);
 
+/* With a capture group other than its admin group, the switch also listens on the main
+ * socket's path with this suffix: group-owned by the capture group, it serves the methods that
+ * read state and those that capture, never a configuration change. */
+#define RPC_CAPTURE_SOCK_SUFFIX ".capture"
+
 /* Client side. rpc_connect returns a connected socket or -1 with a one-line message
- * ("switch not running (no socket at PATH)", "permission denied on PATH"). */
+ * ("switch not running (no socket at PATH)", "permission denied on PATH"). A caller who may
+ * not open PATH is connected to PATH.capture instead when that socket lets them in. */
 int rpc_connect(const char *path, char *err, size_t errlen);
 /* Calls `method` with `params_json` (an encoded JSON object, or NULL for none).
  * Returns 0 with *result owned by the caller (free with json_free), 1 when the switch

@@ -28,6 +28,12 @@ int config_init(const char *dir)
 
 int config_save(void)
 {
+    char err[512];
+    return config_save_err(err, sizeof(err));
+}
+
+int config_save_err(char *why, size_t whylen)
+{
     if (config_restoring || !state_dir[0])
         return 0;
     struct jw w;
@@ -47,8 +53,10 @@ int config_save(void)
     char err[256];
     int rc =
         text ? statefile_write(state_dir, CONFIG_FILE, text, strlen(text), err, sizeof(err)) : -1;
-    if (rc < 0)
-        log_err("configuration not saved: %s", text ? err : "out of memory");
+    if (rc < 0) {
+        snprintf(why, whylen, "%s", text ? err : "out of memory");
+        log_err("configuration not saved: %s", why);
+    }
     jw_free(&w);
     return rc;
 }

@@ -14,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "control_auth.h"
 #include "log.h"
 #include "mainloop.h"
 #include "rpc.h"
@@ -24,11 +25,17 @@
 struct rpc_conn {
     int fd;
     uint64_t id;
-    struct ucred cred;
+    struct peer_creds cred;
+    unsigned rights; /* CONN_*, fixed at accept */
 };
 
-static int listen_fd = -1;
-static char sock_path[108];
+/* The main socket, and with a capture group of its own the capture socket beside it. */
+struct listener {
+    int fd;
+    bool capture;
+    char path[108];
+};
+static struct listener listeners[2] = {{.fd = -1}, {.fd = -1}};
 static gid_t admin_gid = (gid_t)-1;
 static gid_t capture_gid = (gid_t)-1;
 static uint64_t next_conn_id = 1;
@@ -43,43 +50,6 @@ int rpc_fail(struct rpc_ctx *ctx, int code, const char *fmt, ...)
     va_end(ap);
     ctx->err_code = code;
     return -1;
-}
-
-/* Membership in a group counts whether it is the primary or a supplementary group of the
- * client process, as the kernel reports it at the time of the request. */
-static bool in_group(const struct ucred *c, gid_t g)
-{
-    if (g == (gid_t)-1)
-        return false;
-    if (c->gid == g)
-        return true;
-    char path[64], line[4096];
-    snprintf(path, sizeof(path), "/proc/%d/status", (int)c->pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return false;
-    bool found = false;
-    while (!found && fgets(line, sizeof(line), f)) {
-        if (strncmp(line, "Groups:", 7) != 0)
-            continue;
-        char *save = NULL;
-        for (char *t = strtok_r(line + 7, " \t\n", &save); t; t = strtok_r(NULL, " \t\n", &save))
-            if ((gid_t)strtoul(t, NULL, 10) == g)
-                found = true;
-    }
-    fclose(f);
-    return found;
-}
-
-static bool allowed(const struct rpc_conn *c, unsigned flags)
-{
-    if (c->cred.uid == 0)
-        return true;
-    if ((flags & RPC_F_CONFIG) && !in_group(&c->cred, admin_gid))
-        return false;
-    if ((flags & RPC_F_CAPTURE) && !in_group(&c->cred, capture_gid))
-        return false;
-    return true;
 }
 
 static const struct rpc_method *find_method(const char *name)
@@ -138,6 +108,39 @@ static void close_conn(struct rpc_conn *c)
     free(c);
 }
 
+const struct rpc_method *control_route(const char *msg, size_t len, bool truncated, unsigned rights,
+                                       struct rpc_request *req, struct rpc_ctx *ctx)
+{
+    memset(req, 0, sizeof(*req));
+    snprintf(req->id_json, sizeof(req->id_json), "null");
+    if (truncated) {
+        rpc_fail(ctx, RPC_ERR_INVALID, "message too large (limit %d bytes)", RPC_MAX_MSG);
+        return NULL;
+    }
+    char err[256];
+    int code = rpc_request_decode(msg, len, req, err, sizeof(err));
+    if (code) {
+        rpc_fail(ctx, code, "%s", err);
+        return NULL;
+    }
+    const struct rpc_method *m = find_method(req->method);
+    if (!m) {
+        rpc_fail(ctx, RPC_ERR_NO_METHOD, "no such method: %s", req->method);
+        return NULL;
+    }
+    if (control_allows(rights, m->flags))
+        return m;
+    if ((m->flags & RPC_F_CONFIG) && (rights & CONN_CAPTURE_SOCK))
+        rpc_fail(ctx, RPC_ERR_PERM,
+                 "permission denied: %s is not served on the capture socket (use the main "
+                 "socket)",
+                 req->method);
+    else
+        rpc_fail(ctx, RPC_ERR_PERM, "permission denied: %s needs root or the %s group", req->method,
+                 (m->flags & RPC_F_CONFIG) ? "admin" : "capture");
+    return NULL;
+}
+
 static void handle_message(struct rpc_conn *c, const char *msg, size_t len, bool truncated,
                            const int *req_fds, unsigned req_nfds)
 {
@@ -146,25 +149,11 @@ static void handle_message(struct rpc_conn *c, const char *msg, size_t len, bool
     for (unsigned i = 0; i < req_nfds; i++)
         ctx.req_fds[i] = req_fds[i];
     ctx.req_nfds = req_nfds;
-    if (truncated) {
-        rpc_fail(&ctx, RPC_ERR_INVALID, "message too large (limit %d bytes)", RPC_MAX_MSG);
-        send_reply(c, NULL, &ctx, false);
-        return;
-    }
     struct rpc_request req;
-    char err[256];
-    const struct rpc_method *m = NULL;
-    int code = rpc_request_decode(msg, len, &req, err, sizeof(err));
-    if (code) {
-        rpc_fail(&ctx, code, "%s", err);
-    } else if (!(m = find_method(req.method))) {
-        rpc_fail(&ctx, RPC_ERR_NO_METHOD, "no such method: %s", req.method);
-    } else if (!allowed(c, m->flags)) {
-        rpc_fail(&ctx, RPC_ERR_PERM, "permission denied: %s needs root or the %s group", req.method,
-                 (m->flags & RPC_F_CAPTURE) ? "capture" : "admin");
+    const struct rpc_method *m = control_route(msg, len, truncated, c->rights, &req, &ctx);
+    if (ctx.err_code == RPC_ERR_PERM)
         log_warn("control: pid %d uid %d denied %s", (int)c->cred.pid, (int)c->cred.uid,
                  req.method);
-    }
     bool ok = false;
     struct jw out;
     jw_init(&out);
@@ -208,9 +197,9 @@ static void on_client(void *arg, uint32_t events)
 
 static void on_listen(void *arg, uint32_t events)
 {
-    (void)arg;
+    const struct listener *l = arg;
     (void)events;
-    int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0)
         return;
     if (nclients >= MAX_CLIENTS) {
@@ -219,8 +208,10 @@ static void on_listen(void *arg, uint32_t events)
         return;
     }
     struct rpc_conn *c = calloc(1, sizeof(*c));
-    socklen_t len = sizeof(c->cred);
-    if (!c || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) < 0) {
+    if (!c ||
+        control_peer_rights(fd, admin_gid, capture_gid, l->capture, &c->cred, &c->rights) < 0) {
+        log_warn("control: refusing a client whose credentials cannot be read: %s",
+                 strerror(errno));
         free(c);
         close(fd);
         return;
@@ -233,8 +224,62 @@ static void on_listen(void *arg, uint32_t events)
         return;
     }
     nclients++;
-    log_debug("control: client %llu pid %d uid %d connected", (unsigned long long)c->id,
-              (int)c->cred.pid, (int)c->cred.uid);
+    log_debug("control: client %llu pid %d uid %d connected%s%s%s%s", (unsigned long long)c->id,
+              (int)c->cred.pid, (int)c->cred.uid, (c->rights & CONN_ROOT) ? " root" : "",
+              (c->rights & CONN_ADMIN) ? " admin" : "",
+              (c->rights & CONN_CAPTURE) ? " capture" : "", l->capture ? " (capture socket)" : "");
+}
+
+static bool socket_in_use(const char *path)
+{
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+    int probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    bool live = probe >= 0 && connect(probe, (struct sockaddr *)&addr, sizeof(addr)) == 0;
+    if (probe >= 0)
+        close(probe);
+    return live;
+}
+
+/* Only a socket is removed: the path is derived from --sock and may name a user's file. */
+static void remove_stale_socket(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+        unlink(path);
+}
+
+static int open_listener(struct listener *l, gid_t group)
+{
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", l->path);
+    l->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (l->fd < 0) {
+        log_err("socket: %s", strerror(errno));
+        return -1;
+    }
+    /* Created without any access for others, so no client can connect before the owner
+     * and mode below are set. */
+    mode_t old = umask(0177);
+    int rc = bind(l->fd, (struct sockaddr *)&addr, sizeof(addr));
+    umask(old);
+    if (rc < 0) {
+        log_err("cannot bind %s: %s", l->path, strerror(errno));
+        return -1;
+    }
+    if (chown(l->path, 0, group) < 0 && geteuid() == 0) {
+        log_err("cannot set the owner of %s: %s", l->path, strerror(errno));
+        return -1;
+    }
+    if (chmod(l->path, 0660) < 0) {
+        log_err("cannot set the mode of %s: %s", l->path, strerror(errno));
+        return -1;
+    }
+    if (listen(l->fd, 64) < 0 || mainloop_add(l->fd, EPOLLIN, on_listen, l) < 0) {
+        log_err("cannot listen on %s: %s", l->path, strerror(errno));
+        return -1;
+    }
+    return 0;
 }
 
 int control_init(const char *path, const char *admin_group, const char *capture_group)
@@ -259,47 +304,48 @@ int control_init(const char *path, const char *admin_group, const char *capture_
         }
         capture_gid = g->gr_gid;
     }
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    if (strlen(path) >= sizeof(addr.sun_path)) {
+    struct listener *main_l = &listeners[0], *cap_l = &listeners[1];
+    if (strlen(path) >= sizeof(main_l->path)) {
         log_err("socket path too long: %s", path);
         return -1;
     }
-    snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
-    snprintf(sock_path, sizeof(sock_path), "%s", path);
-    listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (listen_fd < 0)
+    snprintf(main_l->path, sizeof(main_l->path), "%s", path);
+    if (snprintf(cap_l->path, sizeof(cap_l->path), "%s" RPC_CAPTURE_SOCK_SUFFIX, path) >=
+        (int)sizeof(cap_l->path)) {
+        log_err("socket path too long for its capture socket: %s" RPC_CAPTURE_SOCK_SUFFIX, path);
         return -1;
+    }
+    cap_l->capture = true;
     /* A live daemon on the path keeps it; a stale socket file from a crash is replaced. */
-    int probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    if (probe >= 0 && connect(probe, (struct sockaddr *)&addr, sizeof(addr)) == 0) {
-        close(probe);
+    if (socket_in_use(main_l->path)) {
         log_err("another sluiced is running on %s", path);
         return -1;
     }
-    if (probe >= 0)
-        close(probe);
-    unlink(path);
-    mode_t old = umask(0117);
-    int rc = bind(listen_fd, (struct sockaddr *)&addr, sizeof(addr));
-    umask(old);
-    if (rc < 0) {
-        log_err("cannot bind %s: %s", path, strerror(errno));
+    unlink(main_l->path);
+    remove_stale_socket(cap_l->path);
+    gid_t main_group = admin_gid == (gid_t)-1 ? 0 : admin_gid;
+    if (open_listener(main_l, main_group) < 0)
         return -1;
+    log_info("control socket %s (mode 0660, group %u)", main_l->path, (unsigned)main_group);
+    /* Members of a capture group of their own cannot open the admin socket: they get a
+     * socket whose group is theirs and which serves reading and capturing only. */
+    if (capture_gid != (gid_t)-1 && capture_gid != admin_gid) {
+        if (open_listener(cap_l, capture_gid) < 0)
+            return -1;
+        log_info("capture socket %s (mode 0660, group %u)", cap_l->path, (unsigned)capture_gid);
     }
-    if (chown(path, 0, admin_gid == (gid_t)-1 ? 0 : admin_gid) < 0 && geteuid() == 0)
-        log_warn("cannot set the owner of %s: %s", path, strerror(errno));
-    chmod(path, 0660);
-    if (listen(listen_fd, 64) < 0 || mainloop_add(listen_fd, EPOLLIN, on_listen, NULL) < 0)
-        return -1;
-    log_info("control socket %s (mode 0660)", path);
     return 0;
 }
 
 void control_shutdown(void)
 {
-    if (listen_fd >= 0) {
-        close(listen_fd);
-        unlink(sock_path);
-        listen_fd = -1;
+    for (unsigned i = 0; i < 2; i++) {
+        struct listener *l = &listeners[i];
+        if (l->fd >= 0) {
+            mainloop_del(l->fd);
+            close(l->fd);
+            unlink(l->path);
+            l->fd = -1;
+        }
     }
 }

@@ -11,6 +11,7 @@
 #include "rpc.h"
 
 struct rpc_conn;
+struct rpc_request;
 
 struct rpc_ctx {
     struct rpc_conn *conn;
@@ -45,6 +46,12 @@ struct rpc_method {
 int rpc_fail(struct rpc_ctx *ctx, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The receive path up to running a method: decodes one message, finds its method and checks
+ * it against the connection's CONN_* rights. Returns the method, or NULL with the error set in
+ * ctx. req is always set; release it with rpc_request_free. */
+const struct rpc_method *control_route(const char *msg, size_t len, bool truncated, unsigned rights,
+                                       struct rpc_request *req, struct rpc_ctx *ctx);
+
 /* Called when a client connection closes (orderly or not), with its conn_id. */
 struct rpc_close_hook {
     void (*fn)(uint64_t conn_id);
@@ -65,5 +72,8 @@ struct config_section {
 
 /* Writes every section to the state directory (temp file, fsync, rename). 0 or -1. */
 int config_save(void);
+/* The same, saying why on failure ("cannot write DIR/.config.json.tmp: Permission denied").
+ * A method whose change could not be saved undoes it, or says that it is live but unsaved. */
+int config_save_err(char *why, size_t whylen);
 
 #endif

@@ -169,33 +169,59 @@ uint64_t flows_version(void)
 
 static void expire_tick(void *arg);
 
-/* Makes next the data plane's table. Returns once the data plane no longer uses the old one. */
-static void publish(struct flow_table *next)
+/* Makes next (NULL: no table) the data plane's table and returns the one it replaced, which
+ * the data plane no longer uses but which is kept, so that a change can be taken back. */
+static struct flow_table *swap_in(struct flow_table *next)
 {
     struct flow_table *old = published;
     struct dp_config *draft = dp_config_copy();
     draft->flows = next;
     dp_config_commit(draft);
     published = next;
-    if (old)
-        retire(old);
-    if (implied) {
-        /* The first table took over the implied rule (and its counts). */
-        retire(implied);
-        implied = NULL;
-    }
-    bool want_timer = next->n_timeouts > 0;
+    bool want_timer = next && next->n_timeouts > 0;
     if (want_timer && !expiry_timer_on)
         mainloop_every(EXPIRY_INTERVAL_MS, expire_tick, &expiry_timer_on);
     else if (!want_timer && expiry_timer_on)
         mainloop_cancel(&expiry_timer_on);
     expiry_timer_on = want_timer;
+    return old;
 }
 
-/* Applies mods in order to a new version and publishes it. On an error nothing changes and
- * *failed is the index of the command that failed. Returns rules added, changed or removed. */
-static long apply_and_publish(const struct flow_mod *mods, size_t n, size_t *failed, char *err,
-                              size_t errlen)
+/* Frees the version a kept change replaced. */
+static void settle(struct flow_table *old)
+{
+    retire(old);
+    if (implied && published) {
+        /* The first table took over the implied rule (and its counts). */
+        retire(implied);
+        implied = NULL;
+    }
+}
+
+/* Makes next the data plane's table. Returns once the data plane no longer uses the old one. */
+static void publish(struct flow_table *next)
+{
+    settle(swap_in(next));
+}
+
+/* Keeps a change whose version replaced old once it is stored; otherwise puts old back and
+ * fails the call, so that the live table never differs from the stored one. */
+static int save_or_undo(struct rpc_ctx *ctx, struct flow_table *old)
+{
+    char err[512];
+    if (config_save_err(err, sizeof(err)) == 0) {
+        settle(old);
+        return 0;
+    }
+    retire(swap_in(old));
+    return rpc_fail(ctx, RPC_ERR_FAILED, "configuration not saved: %s; change rolled back", err);
+}
+
+/* Applies mods in order to a new version and publishes it; *old is the version it replaced,
+ * for save_or_undo. On an error nothing changes and *failed is the index of the command that
+ * failed. Returns rules added, changed or removed. */
+static long apply_and_publish(const struct flow_mod *mods, size_t n, size_t *failed,
+                              struct flow_table **old, char *err, size_t errlen)
 {
     uint64_t now = dp_now_ns();
     struct flow_edit *e = flowtable_edit_begin(current());
@@ -211,7 +237,7 @@ static long apply_and_publish(const struct flow_mod *mods, size_t n, size_t *fai
     }
     struct flow_table *next = flowtable_edit_commit(e);
     uint64_t built = dp_now_ns();
-    publish(next);
+    *old = swap_in(next);
     if (n > 1000)
         log_info("flows: %zu commands applied in %.0f ms, published in %.1f ms (%zu rules)", n,
                  (double)(built - now) / 1e6, (double)(dp_now_ns() - built) / 1e6,
@@ -358,7 +384,8 @@ static int m_flows_add(struct rpc_ctx *ctx, const struct json *params)
         return 0;
     }
     size_t failed = 0;
-    long changed = apply_and_publish(b->mods, b->n, &failed, err, sizeof(err));
+    struct flow_table *old = NULL;
+    long changed = apply_and_publish(b->mods, b->n, &failed, &old, err, sizeof(err));
     if (changed < 0) {
         where(at, sizeof(at), b->lines[failed]);
         batch_free(b);
@@ -367,7 +394,8 @@ static int m_flows_add(struct rpc_ctx *ctx, const struct json *params)
     size_t commands_applied = b->n;
     batch_free(b);
     uint64_t save_start = dp_now_ns();
-    config_save();
+    if (save_or_undo(ctx, old) < 0)
+        return -1;
     if (commands_applied > 1000)
         log_info("flows: configuration saved in %.0f ms", (double)(dp_now_ns() - save_start) / 1e6);
     jw_obj_begin(ctx->out);
@@ -392,11 +420,13 @@ static int one_command(struct rpc_ctx *ctx, const char *text, enum flow_cmd cmd,
         return rpc_fail(ctx, RPC_ERR_PARAMS, "%s", err);
     }
     size_t failed;
-    long changed = apply_and_publish(&fm, 1, &failed, err, sizeof(err));
+    struct flow_table *old = NULL;
+    long changed = apply_and_publish(&fm, 1, &failed, &old, err, sizeof(err));
     flow_mod_release(&fm);
     if (changed < 0)
         return rpc_fail(ctx, RPC_ERR_FAILED, "%s", err);
-    config_save();
+    if (save_or_undo(ctx, old) < 0)
+        return -1;
     jw_obj_begin(ctx->out);
     jw_kuint(ctx->out, result_key, (uint64_t)changed);
     jw_kuint(ctx->out, "rules", flowtable_count(published));

@@ -91,7 +91,21 @@ static int m_port_add(struct rpc_ctx *ctx, const struct json *params)
         return rpc_fail(ctx, RPC_ERR_PARAMS, "%s", err);
     if (add_port(name, type, json_get(params, "options"), false, &client, err, sizeof(err)) < 0)
         return rpc_fail(ctx, RPC_ERR_FAILED, "%s", err);
-    config_save();
+    if (config_save_err(err, sizeof(err)) < 0) {
+        /* A port that would not come back after a restart is not added at all. */
+        char rerr[256];
+        struct dp_config *undo = dp_config_copy();
+        if (port_remove(undo, name, rerr, sizeof(rerr)) < 0) {
+            dp_config_free(undo);
+            return rpc_fail(ctx, RPC_ERR_FAILED,
+                            "configuration not saved: %s; port %s is live, but the stored "
+                            "configuration does not have it (%s)",
+                            err, name, rerr);
+        }
+        dp_config_commit(undo);
+        return rpc_fail(ctx, RPC_ERR_FAILED, "configuration not saved: %s; change rolled back",
+                        err);
+    }
     jw_obj_begin(ctx->out);
     jw_kstr(ctx->out, "name", name);
     jw_kuint(ctx->out, "index", ports_find(name)->index);
@@ -120,7 +134,11 @@ static int m_port_del(struct rpc_ctx *ctx, const struct json *params)
     }
     dp_config_commit(draft);
     l2_fdb_del_port(index);
-    config_save();
+    if (config_save_err(err, sizeof(err)) < 0)
+        return rpc_fail(ctx, RPC_ERR_FAILED,
+                        "configuration not saved: %s; port %s is removed, but the stored "
+                        "configuration still has it",
+                        err, name);
     jw_obj_begin(ctx->out);
     jw_kstr(ctx->out, "removed", name);
     jw_obj_end(ctx->out);
@@ -196,13 +214,25 @@ static void write_vlan(struct jw *w, const struct port *p)
     }
 }
 
-static void write_options(struct jw *w, const struct port *p)
+/* Options whose value is a credential: replies say only whether one is set. */
+static bool secret_option(const char *key)
+{
+    return strcmp(key, "secret") == 0;
+}
+
+/* with_secrets: for the stored configuration only; no reply carries a secret. */
+static void write_options(struct jw *w, const struct port *p, bool with_secrets)
 {
     jw_key(w, "options");
     jw_obj_begin(w);
-    for (unsigned i = 0; i < p->args.n; i++)
-        if (p->args.key[i][0] != '_')
-            jw_kstr(w, p->args.key[i], p->args.val[i]);
+    for (unsigned i = 0; i < p->args.n; i++) {
+        const char *key = p->args.key[i], *val = p->args.val[i];
+        if (key[0] == '_')
+            continue;
+        if (!with_secrets && secret_option(key) && val[0])
+            val = "set";
+        jw_kstr(w, key, val);
+    }
     jw_obj_end(w);
 }
 
@@ -226,7 +256,7 @@ static int m_port_list(struct rpc_ctx *ctx, const struct json *params)
         jw_kstr(w, "type", p->kind->name);
         jw_kbool(w, "up", port_is_up(p));
         write_vlan(w, p);
-        write_options(w, p);
+        write_options(w, p, false);
         if (p->kind->describe)
             p->kind->describe(p, w);
         jw_kuint(w, "captures", c->slots[i].ncaps[0] + c->slots[i].ncaps[1]);
@@ -305,7 +335,7 @@ static void ports_save(struct jw *w)
         jw_obj_begin(w);
         jw_kstr(w, "name", p->name);
         jw_kstr(w, "type", p->kind->name);
-        write_options(w, p);
+        write_options(w, p, true);
         port_client_save(w, p);
         jw_obj_end(w);
     }

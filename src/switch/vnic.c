@@ -146,6 +146,23 @@ static int check_descriptors(unsigned count, char *err, size_t errlen)
 
 /* ---- control methods ---- */
 
+static unsigned remove_picked(const bool *pick);
+
+/* Takes back the virtual NICs from index first on, made by a call whose change could not be
+ * stored. */
+static void remove_from(unsigned first)
+{
+    bool *pick = calloc(tab_n ? tab_n : 1, sizeof *pick);
+    if (!pick) {
+        log_err("virtual NICs: out of memory taking back an unsaved change");
+        return;
+    }
+    for (unsigned i = first; i < tab_n; i++)
+        pick[i] = true;
+    remove_picked(pick);
+    free(pick);
+}
+
 static int m_vnic_add(struct rpc_ctx *ctx, const struct json *params)
 {
     double t0 = now_s();
@@ -169,6 +186,7 @@ static int m_vnic_add(struct rpc_ctx *ctx, const struct json *params)
     }
     for (unsigned k = 0; k < r.count; k++)
         vnic_request_entry(&r, k, &entries[k]);
+    unsigned before = tab_n;
     int rc = vnic_build_run(&b);
     if (rc == 0 && table_append(&b) < 0) {
         vnic_build_teardown(&b);
@@ -181,10 +199,16 @@ static int m_vnic_add(struct rpc_ctx *ctx, const struct json *params)
         free(entries);
         return -1;
     }
+    if (config_save_err(err, sizeof err) < 0) {
+        remove_from(before);
+        rpc_fail(ctx, RPC_ERR_FAILED, "configuration not saved: %s; change rolled back", err);
+        vnic_build_free(&b);
+        free(entries);
+        return -1;
+    }
     double seconds = now_s() - t0;
     log_info("virtual NICs %s..%s created in %.3f s", entries[0].name, entries[r.count - 1].name,
              seconds);
-    config_save();
     jw_obj_begin(ctx->out);
     jw_kuint(ctx->out, "created", r.count);
     jw_kstr(ctx->out, "first", entries[0].name);
@@ -207,7 +231,7 @@ static unsigned remove_picked(const bool *pick)
         n += pick[i];
     if (n == 0)
         return 0;
-    struct vnic_entry *e = malloc(n * sizeof *e);
+    struct vnic_entry *e = calloc(n, sizeof *e);
     struct vnic_build b;
     if (!e || vnic_build_init(&b, e, n, false) < 0) {
         free(e);
@@ -276,7 +300,11 @@ static int m_vnic_del(struct rpc_ctx *ctx, const struct json *params)
     double seconds = now_s() - t0;
     if (removed)
         log_info("%u virtual NICs deleted in %.3f s", removed, seconds);
-    config_save();
+    if (config_save_err(err, sizeof err) < 0)
+        return rpc_fail(ctx, RPC_ERR_FAILED,
+                        "configuration not saved: %s; %u virtual NICs are deleted, but the "
+                        "stored configuration still has them",
+                        err, removed);
     jw_obj_begin(ctx->out);
     jw_kuint(ctx->out, "deleted", removed);
     jw_key(ctx->out, "seconds");

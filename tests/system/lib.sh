@@ -18,6 +18,7 @@ export SLUICE_SOCK="$SOCK"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 CREATED_NS=()
 CREATED_LINKS=()
+CREATED_GROUPS=()
 BG_PIDS=()
 SLUICED_PID=
 FAILS=0
@@ -28,6 +29,7 @@ cleanup() {
     stop_sluiced
     for l in "${CREATED_LINKS[@]}"; do ip link del "$l" 2>/dev/null; done
     for n in "${CREATED_NS[@]}"; do ip netns del "$n" 2>/dev/null; done
+    for g in "${CREATED_GROUPS[@]}"; do groupdel "$g" 2>/dev/null; done
     rm -rf "$WORK"
     exit $rc
 }
@@ -55,6 +57,10 @@ finish() {
 }
 
 ctl() { "$SLUICECTL" --sock "$SOCK" "$@"; }
+
+# add_group NAME: a system group that exists until the test ends; gid NAME prints its id.
+add_group() { groupadd --system "$1" && CREATED_GROUPS+=("$1"); }
+gid() { getent group "$1" | cut -d: -f3; }
 
 start_sluiced() {
     "$SLUICED" --sock "$SOCK" --state-dir "$STATE" --socket-dir "$SOCKDIR" --log-level debug "$@" \
