@@ -32,6 +32,7 @@ const char *const memif_err_names[MEMIF_E_MAX] = {
     [MEMIF_E_DESC_CHAIN] = "desc_chain",
     [MEMIF_E_RING_COUNT] = "ring_count",
     [MEMIF_E_TIMEOUT] = "timeout",
+    [MEMIF_E_UNBOUND] = "unbound_limit",
 };
 
 enum memif_err memif_check_msg_size(ssize_t received, bool truncated)

@@ -37,6 +37,7 @@ enum memif_err {
     MEMIF_E_DESC_CHAIN,    /* chain runs past the published slots */
     MEMIF_E_RING_COUNT,    /* head moved more slots than the ring has */
     MEMIF_E_TIMEOUT,       /* the handshake did not complete in time */
+    MEMIF_E_UNBOUND,       /* too many connections of its uid had not named an interface */
     MEMIF_E_MAX
 };
 extern const char *const memif_err_names[MEMIF_E_MAX];

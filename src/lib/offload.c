@@ -128,7 +128,9 @@ unsigned offload_segment(const struct pkt *p, struct pkt **out, unsigned max)
         return 0;
     uint32_t payload = p->len - hlen;
     unsigned nseg = payload ? (payload + mss - 1) / mss : 1;
-    if (nseg > max || pkt_pool_available(p->pool) < nseg)
+    /* A lent frame has no pool of its own; its copies come from the receive pool. */
+    struct pkt_pool *pool = p->pool ? p->pool : p->clone_pool;
+    if (!pool || nseg > max || pkt_pool_available(pool) < nseg)
         return 0;
     uint32_t seq0 = (uint32_t)rd16(p->data + l4 + 4) << 16 | rd16(p->data + l4 + 6);
     uint16_t id0 = v6 ? 0 : rd16(p->data + l3 + 4);
@@ -136,7 +138,15 @@ unsigned offload_segment(const struct pkt *p, struct pkt **out, unsigned max)
     for (unsigned i = 0; i < nseg; i++) {
         uint32_t off = i * mss;
         uint32_t chunk = payload - off < mss ? payload - off : mss;
-        struct pkt *s = pkt_alloc(p->pool);
+        struct pkt *s = pkt_alloc(pool);
+        /* The source frame may be longer than a pool frame (less headroom after a tag push, a
+         * lent buffer, a peer's large gso_size): a segment that does not fit is refused. */
+        if (!s || pkt_tailroom(s) < hlen + chunk) {
+            if (s)
+                pkt_free(s);
+            pkt_free_burst(out, i);
+            return 0;
+        }
         s->in_port = p->in_port;
         s->ts_ns = p->ts_ns;
         memcpy(s->data, p->data, hlen);

@@ -25,10 +25,10 @@ struct metrics_client {
     size_t out_len, out_off;
     bool draining; /* answered: reading what the client still sends until it closes */
     uint64_t deadline_ms;
+    uint64_t since_ms; /* when it entered its current phase, to find the oldest */
 };
 
 static int listen_fd = -1;
-static bool accepting;
 static struct metrics_client *clients[METRICS_MAX_CLIENTS];
 static unsigned nclients;
 
@@ -89,14 +89,6 @@ int metrics_parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *ss
     return 0;
 }
 
-static void set_accepting(bool on)
-{
-    if (listen_fd >= 0 && on != accepting) {
-        mainloop_mod(listen_fd, on ? EPOLLIN : 0);
-        accepting = on;
-    }
-}
-
 static void client_close(struct metrics_client *c)
 {
     for (unsigned i = 0; i < METRICS_MAX_CLIENTS; i++)
@@ -107,8 +99,6 @@ static void client_close(struct metrics_client *c)
     free(c->out);
     free(c);
     nclients--;
-    /* A full table stops accepting; new clients wait in the backlog until a slot frees. */
-    set_accepting(true);
 }
 
 /* Prepares the whole answer in c->out. -1 if there is no memory for it. */
@@ -131,7 +121,10 @@ static int answer(struct metrics_client *c, int code, const char *reason, const 
         memcpy(c->out + n, body, body_len);
     c->out_len = total;
     c->out_off = 0;
-    c->deadline_ms = now_ms() + METRICS_WRITE_TIMEOUT_MS;
+    /* One deadline for the whole answer, not per write: a reader that takes a byte now and
+     * then would otherwise hold its slot for as long as it likes. */
+    c->since_ms = now_ms();
+    c->deadline_ms = c->since_ms + METRICS_WRITE_TIMEOUT_MS;
     return 0;
 }
 
@@ -158,7 +151,7 @@ static int respond(struct metrics_client *c, enum http_parse st, const struct ht
     pt_init(&pt);
     metrics_render(&pt);
     int rc = pt.tb.oom ? error_answer(c, 500, "Internal Server Error", NULL, head)
-                    : answer(c, 200, "OK", NULL, pt.tb.buf ? pt.tb.buf : "", pt.tb.len, head);
+                       : answer(c, 200, "OK", NULL, pt.tb.buf ? pt.tb.buf : "", pt.tb.len, head);
     pt_free(&pt);
     return rc;
 }
@@ -181,14 +174,14 @@ static void flush_out(struct metrics_client *c)
             return;
         }
         c->out_off += (size_t)n;
-        c->deadline_ms = now_ms() + METRICS_WRITE_TIMEOUT_MS;
     }
     /* Answered: our side closes (HTTP/1.0, no keep-alive). Closing with unread input would
      * reset the connection and could destroy the answer before the client reads it, so
      * what the client still sends is read and dropped until it closes too. */
     shutdown(c->fd, SHUT_WR);
     c->draining = true;
-    c->deadline_ms = now_ms() + METRICS_DRAIN_TIMEOUT_MS;
+    c->since_ms = now_ms();
+    c->deadline_ms = c->since_ms + METRICS_DRAIN_TIMEOUT_MS;
     mainloop_mod(c->fd, EPOLLIN);
 }
 
@@ -243,17 +236,56 @@ static void on_client(void *arg, uint32_t events)
     flush_out(c);
 }
 
+/* Which client gives way to a new one when the table is full, lowest first: one already
+ * answered (its answer is in the kernel's hands, so closing loses nothing it asked for), one
+ * that has not asked yet, one still being sent its answer. */
+static int eviction_rank(const struct metrics_client *c)
+{
+    if (c->draining)
+        return 0;
+    return c->out ? 2 : 1;
+}
+
+/* Frees a slot so that a new connection is served rather than queued behind clients that
+ * hold slots without making use of them. */
+static void evict_one(void)
+{
+    /* A request may have arrived since the loop last looked (a burst of connections is
+     * accepted in one go): read it, so that a client who asked is not taken for a silent one. */
+    for (unsigned i = 0; i < METRICS_MAX_CLIENTS; i++)
+        if (clients[i] && !clients[i]->out)
+            on_client(clients[i], EPOLLIN);
+    if (nclients < METRICS_MAX_CLIENTS)
+        return;
+    struct metrics_client *victim = NULL;
+    for (unsigned i = 0; i < METRICS_MAX_CLIENTS; i++) {
+        struct metrics_client *c = clients[i];
+        if (!c)
+            continue;
+        if (!victim || eviction_rank(c) < eviction_rank(victim) ||
+            (eviction_rank(c) == eviction_rank(victim) && c->since_ms < victim->since_ms))
+            victim = c;
+    }
+    if (victim) {
+        const char *what = victim->draining ? "answered" : victim->out ? "slow" : "idle";
+        log_debug("metrics: table full, closing the oldest %s client", what);
+        client_close(victim);
+    }
+}
+
 static void on_listen(void *arg, uint32_t events)
 {
     (void)arg;
     (void)events;
-    while (nclients < METRICS_MAX_CLIENTS) {
+    for (;;) {
         int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
                 log_debug("metrics: accept: %s", strerror(errno));
             return;
         }
+        if (nclients == METRICS_MAX_CLIENTS)
+            evict_one();
         struct metrics_client *c = calloc(1, sizeof(*c));
         unsigned slot = 0;
         while (slot < METRICS_MAX_CLIENTS && clients[slot])
@@ -264,11 +296,11 @@ static void on_listen(void *arg, uint32_t events)
             continue;
         }
         c->fd = fd;
-        c->deadline_ms = now_ms() + METRICS_READ_TIMEOUT_MS;
+        c->since_ms = now_ms();
+        c->deadline_ms = c->since_ms + METRICS_READ_TIMEOUT_MS;
         clients[slot] = c;
         nclients++;
     }
-    set_accepting(false);
 }
 
 /* Clients that take too long to ask or to read the answer are dropped. */
@@ -304,14 +336,13 @@ int metrics_start(const char *addr_port)
         return -1;
     }
     if (mainloop_add(fd, EPOLLIN, on_listen, NULL) < 0 ||
-        mainloop_every(1000, sweep, &clients) < 0) {
+        mainloop_every(METRICS_SWEEP_MS, sweep, &clients) < 0) {
         log_err("metrics: cannot watch the listening socket");
         mainloop_del(fd);
         close(fd);
         return -1;
     }
     listen_fd = fd;
-    accepting = true;
     log_info("metrics on http://%s/metrics", addr_port);
     return 0;
 }
@@ -327,5 +358,4 @@ void metrics_stop(void)
     mainloop_del(listen_fd);
     close(listen_fd);
     listen_fd = -1;
-    accepting = false;
 }

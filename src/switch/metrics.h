@@ -9,11 +9,14 @@
 #include "dataplane.h"
 #include "promtext.h"
 
+/* Clients served at once; when all slots are taken a new connection evicts the oldest
+ * answered, then the oldest silent, then the oldest slow client (metrics.c). */
 #define METRICS_MAX_CLIENTS 8
 #define METRICS_REQUEST_MAX 4096
-#define METRICS_READ_TIMEOUT_MS 5000   /* from accept to a complete request head */
-#define METRICS_WRITE_TIMEOUT_MS 10000 /* without progress while sending the answer */
-#define METRICS_DRAIN_TIMEOUT_MS 2000  /* answered, waiting for the client to close */
+#define METRICS_READ_TIMEOUT_MS 5000  /* from accept to a complete request head */
+#define METRICS_WRITE_TIMEOUT_MS 5000 /* from the request to the answer's last byte sent */
+#define METRICS_DRAIN_TIMEOUT_MS 2000 /* answered, waiting for the client to close */
+#define METRICS_SWEEP_MS 250          /* how often deadlines are checked */
 
 /* Starts serving on ADDR:PORT ("127.0.0.1:9470", "[::1]:9470", "localhost:9470").
  * Management thread; 0, or -1 after logging why. */

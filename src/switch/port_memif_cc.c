@@ -9,6 +9,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "dataplane.h"
@@ -16,6 +17,11 @@
 #include "port_memif.h"
 
 #define MEMIF_HANDSHAKE_MS 5000
+/* Connections that have not named an interface yet belong to no interface, so every
+ * interface of the socket shares them: one peer may hold only a few, all peers together a
+ * bounded number. Peers are told apart by uid (SO_PEERCRED), which a process cannot choose. */
+#define MEMIF_UNBOUND_MAX 64
+#define MEMIF_UNBOUND_PER_UID 8
 
 enum cc_state { CC_AWAIT_INIT, CC_HANDSHAKE, CC_CONNECTED };
 
@@ -24,6 +30,7 @@ struct memif_cc {
     int fd;
     struct memif_listener *listener;
     struct memif_port *mp; /* set by a valid init */
+    uid_t uid;             /* of the connecting process; (uid_t)-1 if unknown */
     enum cc_state state;
     struct memif_dpconn *dc; /* built during the handshake, published at connect */
     uint64_t region_sizes[MEMIF_MAX_REGIONS];
@@ -161,10 +168,60 @@ static void cc_timeout(void *arg)
         cc_refuse(cc, MEMIF_E_TIMEOUT);
 }
 
+/* The oldest connection of uid that has not named an interface, and how many it has. */
+static struct memif_cc *oldest_unbound(struct memif_listener *l, uid_t uid, unsigned *count)
+{
+    struct memif_cc *oldest = NULL;
+    unsigned n = 0;
+    for (struct memif_cc *cc = l->ccs; cc; cc = cc->next) { /* newest first */
+        if (!cc->mp && cc->uid == uid) {
+            oldest = cc;
+            n++;
+        }
+    }
+    *count = n;
+    return oldest;
+}
+
+/* Makes room for one more unbound connection of uid; false if there is none to make. A
+ * peer over its own limit loses its oldest connection rather than the newcomer being
+ * turned away, so that a client reconnecting is not locked out by its own stale attempts;
+ * when the socket as a whole is full, the peer holding the most gives way, so a squatter
+ * cannot keep other peers out by spreading over the whole table. */
+static bool make_unbound_room(struct memif_listener *l, uid_t uid)
+{
+    unsigned mine;
+    struct memif_cc *victim = oldest_unbound(l, uid, &mine);
+    if (mine < MEMIF_UNBOUND_PER_UID) {
+        if (l->unbound < MEMIF_UNBOUND_MAX)
+            return true;
+        unsigned most = 0;
+        victim = NULL;
+        for (struct memif_cc *cc = l->ccs; cc; cc = cc->next) {
+            unsigned n;
+            struct memif_cc *old = cc->mp ? NULL : oldest_unbound(l, cc->uid, &n);
+            if (old && n > most) {
+                most = n;
+                victim = old;
+            }
+        }
+        if (!victim || most <= mine)
+            return false;
+    }
+    cc_refuse(victim, MEMIF_E_UNBOUND);
+    return true;
+}
+
 void memif_listener_accept_fd(struct memif_listener *l, int fd)
 {
     /* A client that never names its interface holds a descriptor and memory: bound them. */
-    if (l->unbound >= 64) {
+    struct ucred cred;
+    socklen_t clen = sizeof(cred);
+    uid_t uid = (uid_t)-1;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0 && clen == sizeof(cred))
+        uid = cred.uid;
+    if (!make_unbound_room(l, uid)) {
+        l->errors[MEMIF_E_UNBOUND]++;
         close(fd);
         return;
     }
@@ -174,6 +231,7 @@ void memif_listener_accept_fd(struct memif_listener *l, int fd)
         return;
     }
     cc->fd = fd;
+    cc->uid = uid;
     cc->listener = l;
     cc->state = CC_AWAIT_INIT;
     if (mainloop_add(fd, EPOLLIN, memif_cc_on_readable, cc) != 0) {

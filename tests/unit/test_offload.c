@@ -1,5 +1,6 @@
-/* test_offload.c - software offload fallbacks: a partial checksum completed, and a 64 KiB
- * TCP segment cut into MSS-sized frames whose every checksum, length and sequence is right. */
+/* test_offload.c - software offload fallbacks: a partial checksum completed, a 64 KiB TCP
+ * segment cut into MSS-sized frames whose every checksum, length and sequence is right, and
+ * segments too large for the pool's buffers refused. */
 #include <arpa/inet.h>
 #include <linux/virtio_net.h>
 #include <stdlib.h>
@@ -123,6 +124,56 @@ int main(void)
     p->len = full;
     pkt_free(p);
     CHECK_EQ(pkt_pool_available(pool), 128);
+
+    /* Segments larger than the pool's frames: a frame that filled its buffer after a VLAN push
+     * took 4 bytes of headroom, so one segment of it is 4 bytes longer than a fresh buffer
+     * holds. It is refused, nothing is written past a buffer, and no buffer is kept. */
+    struct pkt_pool *small = pkt_pool_create(4, 1024);
+    struct pkt *q = pkt_alloc(small);
+    unsigned cap = pkt_tailroom(q);
+    q->data -= 4;
+    build_tcp4(q, cap + 4 - 54, 0x18);
+    CHECK_EQ(q->len, cap + 4);
+    q->off.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+    q->off.gso_size = (uint16_t)q->len;
+    q->off.hdr_len = 54;
+    struct pkt *others[3];
+    CHECK_EQ(pkt_alloc_burst(small, others, 3), 3);
+    for (unsigned i = 0; i < 3; i++)
+        memset(others[i]->buf, 0xa5, others[i]->buf_size);
+    pkt_free_burst(others, 3);
+    CHECK_EQ(offload_segment(q, segs, 64), 0);
+    CHECK_EQ(pkt_pool_available(small), 3);
+    CHECK_EQ(pkt_alloc_burst(small, others, 3), 3);
+    for (unsigned i = 0; i < 3; i++)
+        for (unsigned b = 0; b < others[i]->buf_size; b++)
+            if (others[i]->buf[b] != 0xa5) {
+                CHECK(!"a neighbouring buffer was written");
+                break;
+            }
+    pkt_free_burst(others, 3);
+    /* The same frame cut into segments that fit is still segmented. */
+    q->off.gso_size = 512;
+    n = offload_segment(q, segs, 64);
+    CHECK_EQ(n, 2);
+    for (unsigned i = 0; i < n; i++)
+        CHECK(segs[i]->len <= cap);
+    pkt_free_burst(segs, n);
+    /* A lent frame (no pool) takes its segments from its clone pool, and without one is
+     * refused rather than followed. */
+    struct pkt lent = *q;
+    lent.pool = NULL;
+    lent.clone_pool = NULL;
+    CHECK_EQ(offload_segment(&lent, segs, 64), 0);
+    lent.clone_pool = small;
+    lent.off.gso_size = 512;
+    n = offload_segment(&lent, segs, 64);
+    CHECK_EQ(n, 2);
+    pkt_free_burst(segs, n);
+    q->data += 4;
+    pkt_free(q);
+    CHECK_EQ(pkt_pool_available(small), 4);
+    pkt_pool_destroy(small);
 
     struct pkt_offload off = {
         .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .gso_type = 1, .hdr_len = 54, .csum_start = 34};
