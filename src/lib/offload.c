@@ -128,8 +128,7 @@ unsigned offload_segment(const struct pkt *p, struct pkt **out, unsigned max)
         return 0;
     uint32_t payload = p->len - hlen;
     unsigned nseg = payload ? (payload + mss - 1) / mss : 1;
-    /* A lent frame has no pool of its own; its copies come from the receive pool. */
-    struct pkt_pool *pool = p->pool ? p->pool : p->clone_pool;
+    struct pkt_pool *pool = p->pool;
     if (!pool || nseg > max || pkt_pool_available(pool) < nseg)
         return 0;
     uint32_t seq0 = (uint32_t)rd16(p->data + l4 + 4) << 16 | rd16(p->data + l4 + 6);
@@ -140,7 +139,7 @@ unsigned offload_segment(const struct pkt *p, struct pkt **out, unsigned max)
         uint32_t chunk = payload - off < mss ? payload - off : mss;
         struct pkt *s = pkt_alloc(pool);
         /* The source frame may be longer than a pool frame (less headroom after a tag push, a
-         * lent buffer, a peer's large gso_size): a segment that does not fit is refused. */
+         * peer's large gso_size): a segment that does not fit is refused. */
         if (!s || pkt_tailroom(s) < hlen + chunk) {
             if (s)
                 pkt_free(s);

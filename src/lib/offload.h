@@ -22,8 +22,8 @@ int offload_finish_csum(struct pkt *p);
 
 /* Splits a GSO frame (TCP over IPv4 or IPv6 without extension headers) into segments of
  * gso_size payload bytes, each with complete checksums and no offload state, in buffers from
- * the packet's pool (a lent packet's clone_pool). Returns the number of segments (at most
- * max), 0 if it cannot, including when a segment would not fit in a pool buffer. */
+ * the packet's pool. Returns the number of segments (at most max), 0 if it cannot, including
+ * when a segment would not fit in a pool buffer. */
 unsigned offload_segment(const struct pkt *p, struct pkt **out, unsigned max);
 
 /* The Internet checksum of a buffer, folded, not complemented. */

@@ -13,14 +13,14 @@ check "ports are down without a client" link_is m0 false
 check "an id already used on the socket is refused" bash -c "! $SLUICECTL --sock $SOCK add-port m2 type=memif socket=$MSOCK id=1"
 
 # (Before any reflector runs, so that nothing else learns the receiver's address.)
-# Frames read in place from a client's buffer that must be changed on the way (an access port's
-# frames tagged for a trunk) are copied first; the client's buffer is left as it was.
+# Frames changed on the way (an access port's frames tagged for a trunk) leave tagged; the
+# client's buffers are never written by the switch.
 ctl add-port v0 type=memif socket="$MSOCK" id=10 tag=10
 ctl add-port v1 type=memif socket="$MSOCK" id=11 trunks=10
 timeout 60 "$PKTGEN" --tx "$MSOCK:10" --rx "$MSOCK:11" --size 64,1500 --count 1000 --rate 10000 \
     --wait-ms 1000 >"$WORK/gv.log" 2>&1
 cat "$WORK/gv.log"
-check "switch alive after tagging lent frames" kill -0 "$SLUICED_PID"
+check "switch alive after tagging memif frames" kill -0 "$SLUICED_PID"
 check "all 1000 left the trunk port" test "$(port_stat v1 tx_packets)" -ge 1000
 check "each 4 bytes longer: tagged" \
     test "$(port_stat v1 tx_bytes)" -eq $(($(port_stat v0 rx_bytes) + 4 * 1000))
