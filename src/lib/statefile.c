@@ -25,7 +25,8 @@ int statefile_write(const char *dir, const char *name, const char *data, size_t 
     char path[4096], tmp[4096];
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    /* Owner only: the stored configuration holds memif secrets, which no client may read. */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) {
         snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
         return -1;

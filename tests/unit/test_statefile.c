@@ -25,6 +25,12 @@ int main(void)
     CHECK_EQ(len, 7);
     CHECK_STR(data, "{\"v\":1}");
     free(data);
+    /* It may hold secrets: readable by its owner only. */
+    char path[256];
+    snprintf(path, sizeof(path), "%s/config.json", sub);
+    struct stat st;
+    CHECK_EQ(stat(path, &st), 0);
+    CHECK_EQ(st.st_mode & 0777, 0600);
 
     /* A crash mid-write leaves the temporary file half written: the reader never sees it,
      * and the next write replaces it. */
