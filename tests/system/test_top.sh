@@ -34,7 +34,13 @@ for i in range(200):
     time.sleep(max(0, t - time.monotonic()))'
 ip netns exec "$(ns a)" python3 -c "$STREAM_PY" &
 BG_PIDS+=($!)
-sleep 1.5
+# The stream has begun (a loaded machine may take a while to start python), then one more
+# second so every interval measured lies inside it.
+for _ in $(seq 1 100); do
+    [ "$(port_stat pa rx_packets)" -ge 20 ] && break
+    sleep 0.1
+done
+sleep 1
 ctl top --once --json --interval 2 >"$WORK/top.json"
 ctl top --once --json --sort tx >"$WORK/top_tx.json"
 ctl top --once --json --sort name >"$WORK/top_name.json"
