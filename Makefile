@@ -5,12 +5,13 @@ BUILD ?= build
 CC ?= cc
 OPT ?= -O2
 SAN ?=
-CPPFLAGS += -D_GNU_SOURCE -Isrc/lib -Isrc/switch -Isrc/memif -Isrc/dump
+LIB_DIRS := $(patsubst %/,%,$(wildcard src/lib/*/))
+CPPFLAGS += -D_GNU_SOURCE $(addprefix -I,$(LIB_DIRS)) -Isrc/switch -Isrc/memif -Isrc/dump
 CFLAGS += -std=c11 -g $(OPT) $(SAN) -Wall -Wextra -Werror -MMD -MP -fno-strict-aliasing
 LDFLAGS += $(SAN)
 LDLIBS += -lpcap -lmnl -lpthread -lm
 
-LIB_SRC := $(wildcard src/lib/*.c)
+LIB_SRC := $(wildcard src/lib/*/*.c)
 SWITCH_SRC := $(wildcard src/switch/*.c)
 CTL_SRC := $(wildcard src/ctl/*.c)
 DUMP_SRC := $(wildcard src/dump/*.c)
@@ -80,7 +81,7 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_A)
 # libFuzzer targets: clang, every trust-boundary decoder, ASan+UBSan. The library and switch
 # objects are compiled once and archived; each target links what it uses.
 FUZZ_BUILD := build-fuzz
-FUZZ_CFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -Isrc/lib -Isrc/switch -Isrc/memif -Isrc/dump
+FUZZ_CFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE $(addprefix -I,$(LIB_DIRS)) -Isrc/switch -Isrc/memif -Isrc/dump
 FUZZ_DEPS_SRC := $(LIB_SRC) $(filter-out src/switch/main.c,$(SWITCH_SRC)) $(MEMIF_LIB_SRC)
 FUZZ_DEPS_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_DEPS_SRC))
 fuzz: $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRC))
