@@ -30,7 +30,7 @@ lib = $(addprefix -Isrc/lib/,$(1))
 LIB_DIRS := $(patsubst %/,%,$(wildcard src/lib/*/))
 INC.src/lib/base :=
 INC.src/lib/packet :=
-INC.src/lib/bpf :=
+INC.src/lib/bpf := $(call lib,packet)
 INC.src/lib/flow := $(call lib,packet)
 INC.src/lib/capture := $(call lib,bpf control base)
 INC.src/lib/pcapfile :=
@@ -43,7 +43,7 @@ INC.src/switch := $(addprefix -I,$(LIB_DIRS))
 INC.src/ctl := $(call lib,control vnic base)
 INC.src/dump := $(call lib,control capture metrics pcapfile packet base)
 INC.src/memif/lib := -Isrc/memif $(call lib,memif)
-INC.src/memif/pktgen := -Isrc/memif
+INC.src/memif/pktgen := -Isrc/memif $(call lib,packet)
 # Tests, fuzzers and benchmarks reach into everything.
 INC_ALL := $(addprefix -I,$(LIB_DIRS)) -Isrc/switch -Isrc/memif -Isrc/dump
 folder = $(patsubst %/,%,$(dir $(1)))

@@ -170,7 +170,7 @@ uint32_t cksum_add(uint32_t sum, const uint8_t *p, uint32_t len)
     uint64_t acc = sum;
     uint32_t i = 0;
     for (; i + 1 < len; i += 2)
-        acc += (uint32_t)(p[i] << 8 | p[i + 1]);
+        acc += load_be16(p + i);
     if (i < len)
         acc += (uint32_t)p[i] << 8;
     while (acc >> 32)
@@ -202,14 +202,10 @@ uint16_t l3_cksum(const struct l3 *ip, const uint8_t *seg, uint32_t length)
     if (ip->version == 4) {
         tail[0] = 0;
         tail[1] = ip->proto;
-        tail[2] = (uint8_t)(length >> 8);
-        tail[3] = (uint8_t)length;
+        store_be16(tail + 2, (uint16_t)length);
         sum = cksum_add(sum, tail, 4);
     } else {
-        tail[0] = (uint8_t)(length >> 24);
-        tail[1] = (uint8_t)(length >> 16);
-        tail[2] = (uint8_t)(length >> 8);
-        tail[3] = (uint8_t)length;
+        store_be32(tail, length);
         tail[4] = tail[5] = tail[6] = 0;
         tail[7] = ip->proto;
         sum = cksum_add(sum, tail, 8);

@@ -5,14 +5,10 @@
 #include <linux/virtio_net.h>
 #include <stdlib.h>
 
+#include "byteorder.h"
 #include "check.h"
 #include "eth.h"
 #include "offload.h"
-
-static uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 /* Builds Ethernet + IPv4 + TCP with `payload` bytes; TCP checksum left partial the way a
  * sender with checksum offload leaves it (pseudo-header sum only). */
@@ -93,15 +89,15 @@ int main(void)
     for (unsigned i = 0; i < n; i++) {
         const uint8_t *ip = segs[i]->data + 14, *tcp = ip + 20;
         uint32_t chunk = segs[i]->len - 54;
-        CHECK_EQ(rd16(ip + 2), 40 + chunk);
+        CHECK_EQ(load_be16(ip + 2), 40 + chunk);
         CHECK_EQ(inet_csum_fold(inet_csum_add(0, ip, 20)), 0xffff);
         CHECK(tcp_csum_ok(ip, 20 + chunk));
-        uint32_t seq = (uint32_t)rd16(tcp + 4) << 16 | rd16(tcp + 6);
+        uint32_t seq = (uint32_t)load_be16(tcp + 4) << 16 | load_be16(tcp + 6);
         CHECK_EQ(seq, 4096 + covered);
         CHECK(memcmp(segs[i]->data + 54, p->data + 54 + covered, chunk) == 0);
         bool last = i + 1 == n;
         CHECK_EQ(tcp[13], last ? 0x19 : 0x10);
-        CHECK_EQ(rd16(ip + 4), 0x1234 + i);
+        CHECK_EQ(load_be16(ip + 4), 0x1234 + i);
         CHECK_EQ(segs[i]->off.gso_type, 0);
         covered += chunk;
         pkt_free(segs[i]);
