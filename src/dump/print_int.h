@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "byteorder.h"
+#include "checksum.h"
 #include "print.h"
 
 /* Captured bytes of one protocol layer: len may be less than the layer claims. */
@@ -96,10 +97,8 @@ const char *fmt_mac(const uint8_t *a, char buf[18]);
 const char *ipproto_name(uint8_t proto); /* tcpdump's names, NULL if it has none */
 const char *ethertype_name(uint16_t type);
 
-/* Internet checksum over a pseudo-header sum and data; 0 means correct. */
-uint32_t cksum_add(uint32_t sum, const uint8_t *p, uint32_t len);
-uint16_t cksum_fold(uint32_t sum);
-/* The checksum field value that would have made computed (a cksum_fold result) zero. */
+/* The checksum field value that would have made computed (an inet_sum_fold_complement result
+ * over data including the field) zero. */
 uint16_t cksum_should_be(uint16_t field, uint16_t computed);
 
 /* Returns the link-level header length (for -x), 0 if the packet stopped short. */

@@ -7,6 +7,7 @@
 
 #include "byteorder.h"
 #include "check.h"
+#include "checksum.h"
 #include "eth.h"
 #include "offload.h"
 
@@ -38,11 +39,11 @@ static void build_tcp4(struct pkt *p, uint32_t payload, uint8_t flags)
     for (uint32_t i = 0; i < payload; i++)
         d[54 + i] = (uint8_t)(i * 7 + 3);
     p->len = 54 + payload;
-    uint32_t sum = inet_csum_add(0, ip + 12, 8) + 6 + 20 + payload;
-    uint16_t partial = inet_csum_fold(sum);
+    uint32_t sum = inet_sum_add(0, ip + 12, 8) + 6 + 20 + payload;
+    uint16_t partial = inet_sum_fold(sum);
     tcp[16] = (uint8_t)(partial >> 8);
     tcp[17] = (uint8_t)partial;
-    uint16_t ipc = (uint16_t)~inet_csum_fold(inet_csum_add(0, ip, 20));
+    uint16_t ipc = inet_sum_fold_complement(inet_sum_add(0, ip, 20));
     ip[10] = (uint8_t)(ipc >> 8);
     ip[11] = (uint8_t)ipc;
     p->off.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
@@ -52,9 +53,9 @@ static void build_tcp4(struct pkt *p, uint32_t payload, uint8_t flags)
 
 static bool tcp_csum_ok(const uint8_t *ip, uint32_t l4len)
 {
-    uint32_t sum = inet_csum_add(0, ip + 12, 8) + 6 + l4len;
-    sum = inet_csum_add(sum, ip + 20, l4len);
-    return inet_csum_fold(sum) == 0xffff;
+    uint32_t sum = inet_sum_add(0, ip + 12, 8) + 6 + l4len;
+    sum = inet_sum_add(sum, ip + 20, l4len);
+    return inet_sum_fold(sum) == 0xffff;
 }
 
 int main(void)
@@ -90,7 +91,7 @@ int main(void)
         const uint8_t *ip = segs[i]->data + 14, *tcp = ip + 20;
         uint32_t chunk = segs[i]->len - 54;
         CHECK_EQ(load_be16(ip + 2), 40 + chunk);
-        CHECK_EQ(inet_csum_fold(inet_csum_add(0, ip, 20)), 0xffff);
+        CHECK_EQ(inet_sum_fold(inet_sum_add(0, ip, 20)), 0xffff);
         CHECK(tcp_csum_ok(ip, 20 + chunk));
         uint32_t seq = (uint32_t)load_be16(tcp + 4) << 16 | load_be16(tcp + 6);
         CHECK_EQ(seq, 4096 + covered);

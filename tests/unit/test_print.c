@@ -68,7 +68,7 @@ static uint32_t eth(struct frame *f, const uint8_t *dst, const uint8_t *src, uin
 
 static uint16_t csum(const uint8_t *p, uint32_t len, uint32_t sum)
 {
-    return cksum_fold(cksum_add(sum, p, len));
+    return inet_sum_fold_complement(inet_sum_add(sum, p, len));
 }
 
 static uint32_t ip4(struct frame *f, uint32_t off, uint8_t proto, uint32_t payload, uint16_t id,
@@ -117,13 +117,13 @@ static void l4_csum(struct frame *f, uint32_t ipoff, uint32_t l4off, uint32_t le
         ph[8] = 0;
         ph[9] = proto;
         store_be16(ph + 10, (uint16_t)len);
-        sum = cksum_add(0, ph, 12);
+        sum = inet_sum_add(0, ph, 12);
     } else {
         memcpy(ph, ip + 8, 32);
         store_be32(ph + 32, len);
         ph[36] = ph[37] = ph[38] = 0;
         ph[39] = proto;
-        sum = cksum_add(0, ph, 40);
+        sum = inet_sum_add(0, ph, 40);
     }
     store_be16(seg + field, 0);
     store_be16(seg + field, csum(seg, len, sum));
@@ -364,7 +364,7 @@ static void mld_report(void)
     store_be32(ph + 32, 28);
     memset(ph + 36, 0, 3);
     ph[39] = 58;
-    store_be16(m + 2, csum(m, 28, cksum_add(0, ph, 40)));
+    store_be16(m + 2, csum(m, 28, inet_sum_add(0, ph, 40)));
     finish(f, off + 36);
 }
 

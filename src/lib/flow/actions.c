@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "byteorder.h"
+#include "checksum.h"
 #include "eth.h"
 #include "flowkey.h"
 
@@ -92,36 +93,6 @@ bool flow_actions_modify(const struct flow_actions *acts)
     return acts->n && (acts->a[0].changes_later || acts->a[0].type >= FA_MOD_VLAN_VID);
 }
 
-/* ---- checksums ---- */
-
-uint16_t csum_replace16(uint16_t csum, uint16_t old_word, uint16_t new_word)
-{
-    uint32_t sum = (uint16_t)~csum + (uint32_t)(uint16_t)~old_word + new_word;
-    sum = (sum & 0xffff) + (sum >> 16);
-    sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)~sum;
-}
-
-uint32_t csum_partial(const uint8_t *data, uint32_t len, uint32_t sum)
-{
-    uint64_t s = sum;
-    uint32_t i = 0;
-    for (; i + 1 < len; i += 2)
-        s += load_be16(data + i);
-    if (i < len)
-        s += (uint32_t)data[i] << 8;
-    while (s >> 32)
-        s = (s & 0xffffffffu) + (s >> 32);
-    return (uint32_t)s;
-}
-
-uint16_t csum_fold(uint32_t sum)
-{
-    sum = (sum & 0xffff) + (sum >> 16);
-    sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)~sum;
-}
-
 /* ---- execution ---- */
 
 struct exec {
@@ -179,17 +150,17 @@ static void l4_word_changed(struct exec *x, uint16_t old_word, uint16_t new_word
     uint16_t c = load_be16(f);
     if (l4_csum_partial(x)) {
         if (in_pseudo)
-            store_be16(f, (uint16_t)~csum_replace16((uint16_t)~c, old_word, new_word));
+            store_be16(f, (uint16_t)~inet_csum_replace16((uint16_t)~c, old_word, new_word));
         return;
     }
     if (x->key.nw_proto == IPPROTO_NUM_UDP) {
         if (c == 0)
             return; /* no checksum, and it stays that way */
-        c = csum_replace16(c, old_word, new_word);
+        c = inet_csum_replace16(c, old_word, new_word);
         store_be16(f, c ? c : 0xffff);
         return;
     }
-    store_be16(f, csum_replace16(c, old_word, new_word));
+    store_be16(f, inet_csum_replace16(c, old_word, new_word));
 }
 
 static void set_ipv4_addr(struct exec *x, unsigned offset, uint32_t addr)
@@ -201,7 +172,7 @@ static void set_ipv4_addr(struct exec *x, unsigned offset, uint32_t addr)
         uint8_t *w = ip + offset + 2 * i;
         uint16_t old_word = load_be16(w), new_word = (uint16_t)(addr >> (16 - 16 * i));
         store_be16(w, new_word);
-        store_be16(ip + 10, csum_replace16(load_be16(ip + 10), old_word, new_word));
+        store_be16(ip + 10, inet_csum_replace16(load_be16(ip + 10), old_word, new_word));
         l4_word_changed(x, old_word, new_word, true);
     }
     if (offset == 12)
@@ -227,7 +198,7 @@ static void set_tos(struct exec *x, uint8_t dscp_bits)
         uint8_t *ip = x->p->data + x->lay.l3;
         uint16_t old_word = load_be16(ip);
         ip[1] = (uint8_t)((ip[1] & 0x03) | (dscp_bits & 0xfc));
-        store_be16(ip + 10, csum_replace16(load_be16(ip + 10), old_word, load_be16(ip)));
+        store_be16(ip + 10, inet_csum_replace16(load_be16(ip + 10), old_word, load_be16(ip)));
     } else if (is_ipv6(x)) {
         uint8_t *ip = x->p->data + x->lay.l3;
         uint8_t tc = (uint8_t)((ip[0] & 0x0f) << 4 | ip[1] >> 4);
@@ -246,7 +217,7 @@ static bool dec_ttl(struct exec *x)
             return false;
         uint16_t old_word = load_be16(ip + 8);
         ip[8]--;
-        store_be16(ip + 10, csum_replace16(load_be16(ip + 10), old_word, load_be16(ip + 8)));
+        store_be16(ip + 10, inet_csum_replace16(load_be16(ip + 10), old_word, load_be16(ip + 8)));
     } else if (is_ipv6(x)) {
         uint8_t *ip = x->p->data + x->lay.l3;
         if (ip[7] <= 1)

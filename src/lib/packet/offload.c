@@ -7,27 +7,8 @@
 #include <string.h>
 
 #include "byteorder.h"
+#include "checksum.h"
 #include "eth.h"
-
-uint32_t inet_csum_add(uint32_t sum, const uint8_t *data, uint32_t len)
-{
-    uint64_t s = sum;
-    uint32_t i = 0;
-    for (; i + 1 < len; i += 2)
-        s += load_be16(data + i);
-    if (i < len)
-        s += (uint32_t)data[i] << 8;
-    while (s >> 32)
-        s = (s & 0xffffffffu) + (s >> 32);
-    return (uint32_t)s;
-}
-
-uint16_t inet_csum_fold(uint32_t sum)
-{
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)sum;
-}
 
 void offload_from_vnet(const struct virtio_net_hdr *vh, struct pkt_offload *off)
 {
@@ -65,7 +46,7 @@ int offload_finish_csum(struct pkt *p)
     if (start >= p->len || at + 2 > p->len)
         return -1;
     /* The field holds the pseudo-header sum; summing over it completes the checksum. */
-    uint16_t c = (uint16_t)~inet_csum_fold(inet_csum_add(0, p->data + start, p->len - start));
+    uint16_t c = inet_sum_fold_complement(inet_sum_add(0, p->data + start, p->len - start));
     store_be16(p->data + at, c);
     p->off.flags &= (uint8_t)~VIRTIO_NET_HDR_F_NEEDS_CSUM;
     return 0;
@@ -76,14 +57,14 @@ static void tcp_full_csum(uint8_t *l3, bool v6, uint8_t *l4, uint32_t l4len)
 {
     uint32_t sum = 0;
     if (v6) {
-        sum = inet_csum_add(sum, l3 + 8, 32);
+        sum = inet_sum_add(sum, l3 + 8, 32);
     } else {
-        sum = inet_csum_add(sum, l3 + 12, 8);
+        sum = inet_sum_add(sum, l3 + 12, 8);
     }
     sum += 6 + l4len;
     store_be16(l4 + 16, 0);
-    sum = inet_csum_add(sum, l4, l4len);
-    uint16_t c = (uint16_t)~inet_csum_fold(sum);
+    sum = inet_sum_add(sum, l4, l4len);
+    uint16_t c = inet_sum_fold_complement(sum);
     store_be16(l4 + 16, c);
 }
 
@@ -148,7 +129,7 @@ unsigned offload_segment(const struct pkt *p, struct pkt **out, unsigned max)
             store_be16(ip + 2, (uint16_t)(l3len + tcplen + chunk));
             store_be16(ip + 4, (uint16_t)(id0 + i));
             store_be16(ip + 10, 0);
-            store_be16(ip + 10, (uint16_t)~inet_csum_fold(inet_csum_add(0, ip, l3len)));
+            store_be16(ip + 10, inet_sum_fold_complement(inet_sum_add(0, ip, l3len)));
         }
         uint32_t seq = seq0 + off;
         store_be32(tcp + 4, seq);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "byteorder.h"
+#include "checksum.h"
 
 void frame_mac(uint8_t mac[6], bool receiver, uint16_t index)
 {
@@ -14,16 +15,6 @@ void frame_mac(uint8_t mac[6], bool receiver, uint16_t index)
     mac[3] = receiver ? 0x01 : 0x00;
     mac[4] = (uint8_t)(index >> 8);
     mac[5] = (uint8_t)index;
-}
-
-static uint16_t ip_checksum(const uint8_t *hdr)
-{
-    uint32_t sum = 0;
-    for (int i = 0; i < 20; i += 2)
-        sum += load_be16(hdr + i);
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)~sum;
 }
 
 static void build_headers(uint8_t *out, uint32_t len, const struct frame_id *id)
@@ -42,7 +33,7 @@ static void build_headers(uint8_t *out, uint32_t len, const struct frame_id *id)
     ip[9] = 17;                                     /* UDP */
     store_be32(ip + 12, 0xc6120000u | id->tx_port); /* 198.18.0.0/15, the benchmarking range */
     store_be32(ip + 16, 0xc6130000u | id->rx_port);
-    store_be16(ip + 10, ip_checksum(ip));
+    store_be16(ip + 10, inet_sum_fold_complement(inet_sum_add(0, ip, 20)));
     uint8_t *udp = ip + 20;
     store_be16(udp, (uint16_t)(1024 + id->flow));
     store_be16(udp + 2, 9);
