@@ -75,7 +75,7 @@ static struct pkt *variant_for(struct variants *v, int want)
             return NULL;
         if (tagged) {
             eth_pop_vlan(&c->data, &c->len);
-            offload_shift(&c->off, -VLAN_HDR_LEN);
+            offload_shift(&c->offload, -VLAN_HDR_LEN);
         }
         if (want) {
             uint16_t pcp_dei = tagged ? (v->ei.tci & 0xf000) : 0;
@@ -85,7 +85,7 @@ static struct pkt *variant_for(struct variants *v, int want)
                 pkt_free(c);
                 return NULL;
             }
-            offload_shift(&c->off, VLAN_HDR_LEN);
+            offload_shift(&c->offload, VLAN_HDR_LEN);
         }
         v->made[slot] = c;
     }

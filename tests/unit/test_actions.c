@@ -326,9 +326,9 @@ static void test_partial_checksum(void)
     unsigned l3 = build(p, &s);
     unsigned l4 = l3 + 20;
     uint8_t *ip = p->data + l3;
-    p->off.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-    p->off.csum_start = (uint16_t)l4;
-    p->off.csum_offset = 16;
+    p->offload.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    p->offload.csum_start = (uint16_t)l4;
+    p->offload.csum_offset = 16;
     uint32_t l4_len = 20 + 100;
     uint16_t pseudo = inet_sum_fold(pseudo_sum(ip, false, 6, l4_len));
     store_be16(p->data + l4 + 16, pseudo);
@@ -411,18 +411,18 @@ static void test_vlan(void)
     run1(p, act(FA_STRIP_VLAN), &log);
 
     /* Offload offsets move with the headers. */
-    p->off.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-    p->off.csum_start = 34;
-    p->off.hdr_len = 42;
+    p->offload.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    p->offload.csum_start = 34;
+    p->offload.hdr_len = 42;
     a = act(FA_PUSH_VLAN);
     a.arg.tpid = ETHTYPE_VLAN;
     run1(p, a, &log);
-    CHECK_EQ(p->off.csum_start, 38);
-    CHECK_EQ(p->off.hdr_len, 46);
+    CHECK_EQ(p->offload.csum_start, 38);
+    CHECK_EQ(p->offload.hdr_len, 46);
     run1(p, act(FA_STRIP_VLAN), &log);
-    CHECK_EQ(p->off.csum_start, 34);
-    p->off.flags = 0;
-    p->off.hdr_len = 0;
+    CHECK_EQ(p->offload.csum_start, 34);
+    p->offload.flags = 0;
+    p->offload.hdr_len = 0;
 
     /* No headroom: the frame moves into the tailroom. */
     memmove(p->buf, p->data, p->len);

@@ -126,7 +126,8 @@ static bool is_ipv6(struct exec *x)
  * finishes the offload? Then pseudo-header changes update it, payload changes do not. */
 static bool l4_csum_partial(const struct exec *x)
 {
-    return (x->p->off.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && x->p->off.csum_start == x->lay.l4;
+    return (x->p->offload.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+           x->p->offload.csum_start == x->lay.l4;
 }
 
 /* Where the TCP or UDP checksum is, or NULL (other protocols, later fragments, short). */
@@ -238,10 +239,10 @@ static bool frame_has_tag(const struct pkt *p)
 /* Offload offsets count from the frame start: a tag added or removed in front shifts them. */
 static void shift_offload(struct pkt *p, int delta)
 {
-    if (p->off.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
-        p->off.csum_start = (uint16_t)(p->off.csum_start + delta);
-    if (p->off.hdr_len)
-        p->off.hdr_len = (uint16_t)(p->off.hdr_len + delta);
+    if (p->offload.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+        p->offload.csum_start = (uint16_t)(p->offload.csum_start + delta);
+    if (p->offload.hdr_len)
+        p->offload.hdr_len = (uint16_t)(p->offload.hdr_len + delta);
 }
 
 static bool push_tag(struct exec *x, uint16_t tpid, uint16_t tci)

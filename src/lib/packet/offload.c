@@ -40,15 +40,15 @@ void offload_shift(struct pkt_offload *off, int delta)
 
 int offload_finish_csum(struct pkt *p)
 {
-    if (!(p->off.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+    if (!(p->offload.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
         return 0;
-    uint32_t start = p->off.csum_start, at = start + p->off.csum_offset;
+    uint32_t start = p->offload.csum_start, at = start + p->offload.csum_offset;
     if (start >= p->len || at + 2 > p->len)
         return -1;
     /* The field holds the pseudo-header sum; summing over it completes the checksum. */
     uint16_t c = inet_sum_fold_complement(inet_sum_add(0, p->data + start, p->len - start));
     store_be16(p->data + at, c);
-    p->off.flags &= (uint8_t)~VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    p->offload.flags &= (uint8_t)~VIRTIO_NET_HDR_F_NEEDS_CSUM;
     return 0;
 }
 
@@ -70,7 +70,7 @@ static void tcp_full_csum(uint8_t *l3, bool v6, uint8_t *l4, uint32_t l4len)
 
 unsigned offload_segment(const struct pkt *p, struct pkt **out, unsigned max)
 {
-    uint8_t type = p->off.gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
+    uint8_t type = p->offload.gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
     if (type != VIRTIO_NET_HDR_GSO_TCPV4 && type != VIRTIO_NET_HDR_GSO_TCPV6)
         return 0;
     bool v6 = type == VIRTIO_NET_HDR_GSO_TCPV6;
@@ -94,7 +94,7 @@ unsigned offload_segment(const struct pkt *p, struct pkt **out, unsigned max)
         return 0;
     uint32_t tcplen = (uint32_t)(p->data[l4 + 12] >> 4) * 4;
     uint32_t hlen = l4 + tcplen;
-    uint32_t mss = p->off.gso_size;
+    uint32_t mss = p->offload.gso_size;
     if (tcplen < 20 || hlen > p->len || mss == 0)
         return 0;
     uint32_t payload = p->len - hlen;
