@@ -5,12 +5,12 @@ BUILD ?= build
 CC ?= cc
 OPT ?= -O2
 SAN ?=
-CPPFLAGS += -D_GNU_SOURCE -Isrc/lib -Isrc/switch -Isrc/memif -Isrc/dump
+CPPFLAGS += -D_GNU_SOURCE
 CFLAGS += -std=c11 -g $(OPT) $(SAN) -Wall -Wextra -Werror -MMD -MP -fno-strict-aliasing
 LDFLAGS += $(SAN)
 LDLIBS += -lpcap -lmnl -lpthread -lm
 
-LIB_SRC := $(wildcard src/lib/*.c)
+LIB_SRC := $(wildcard src/lib/*/*.c)
 SWITCH_SRC := $(wildcard src/switch/*.c)
 CTL_SRC := $(wildcard src/ctl/*.c)
 DUMP_SRC := $(wildcard src/dump/*.c)
@@ -21,6 +21,33 @@ BENCH_SRC := $(wildcard bench/*/*_bench.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+# What each folder of src/ may include besides its own headers. A file is compiled with only
+# its folder's directories on the include path, so a header from anywhere else is "file not
+# found"; scripts/check-includes.sh rejects the one way around that, a path in the #include.
+# The library never sees a program's headers, and sluicectl and sluicedump never the switch's.
+lib = $(addprefix -Isrc/lib/,$(1))
+LIB_DIRS := $(patsubst %/,%,$(wildcard src/lib/*/))
+INC.src/lib/base :=
+INC.src/lib/packet :=
+INC.src/lib/bpf := $(call lib,packet)
+INC.src/lib/flow := $(call lib,packet)
+INC.src/lib/capture := $(call lib,bpf control base)
+INC.src/lib/pcapfile :=
+INC.src/lib/control := $(call lib,base)
+INC.src/lib/memif :=
+INC.src/lib/netconf :=
+INC.src/lib/metrics := $(call lib,packet base)
+INC.src/lib/vnic := $(call lib,control packet base)
+INC.src/switch := $(addprefix -I,$(LIB_DIRS))
+INC.src/ctl := $(call lib,control vnic base)
+INC.src/dump := $(call lib,control capture metrics pcapfile packet base)
+INC.src/memif/lib := -Isrc/memif $(call lib,memif)
+INC.src/memif/pktgen := -Isrc/memif $(call lib,packet)
+# Tests, fuzzers and benchmarks reach into everything.
+INC_ALL := $(addprefix -I,$(LIB_DIRS)) -Isrc/switch -Isrc/memif -Isrc/dump
+folder = $(patsubst %/,%,$(dir $(1)))
+inc_for = $(if $(filter src/%,$(1)),$(if $(filter undefined,$(origin INC.$(call folder,$(1)))),$(error $(call folder,$(1)) has no include list in the Makefile),$(INC.$(call folder,$(1)))),$(INC_ALL))
 
 LIB_A := $(BUILD)/libsluice.a
 MEMIF_A := $(BUILD)/libsluice-memif.a
@@ -35,14 +62,19 @@ PROGS += $(BUILD)/sluice-pktgen
 endif
 
 .PHONY: all asan fuzz test demo clean format
-all: $(PROGS) $(UNIT_BIN) $(BENCH_BIN) $(if $(MEMIF_LIB_SRC),$(MEMIF_A) $(BUILD)/sluice-memif.pc)
+all: $(BUILD)/includes-checked $(PROGS) $(UNIT_BIN) $(BENCH_BIN) $(if $(MEMIF_LIB_SRC),$(MEMIF_A) $(BUILD)/sluice-memif.pc)
 
 asan:
 	$(MAKE) BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" all
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(call inc_for,$<) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/includes-checked: scripts/check-includes.sh $(shell find src -name '*.[ch]')
+	@mkdir -p $(dir $@)
+	bash scripts/check-includes.sh src
+	@touch $@
 
 $(LIB_A): $(call obj,$(LIB_SRC))
 	@rm -f $@; ar rcs $@ $^
@@ -80,17 +112,17 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_A)
 # libFuzzer targets: clang, every trust-boundary decoder, ASan+UBSan. The library and switch
 # objects are compiled once and archived; each target links what it uses.
 FUZZ_BUILD := build-fuzz
-FUZZ_CFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -Isrc/lib -Isrc/switch -Isrc/memif -Isrc/dump
+FUZZ_CFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE
 FUZZ_DEPS_SRC := $(LIB_SRC) $(filter-out src/switch/main.c,$(SWITCH_SRC)) $(MEMIF_LIB_SRC)
 FUZZ_DEPS_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_DEPS_SRC))
 fuzz: $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRC))
 $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c $< -o $@
+	clang $(FUZZ_CFLAGS) $(call inc_for,$<) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c $< -o $@
 $(FUZZ_BUILD)/libfuzzdeps.a: $(FUZZ_DEPS_OBJ)
 	@rm -f $@; ar rcs $@ $^
 $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_BUILD)/libfuzzdeps.a
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_BUILD)/libfuzzdeps.a $(LDLIBS)
+	clang $(FUZZ_CFLAGS) $(INC_ALL) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_BUILD)/libfuzzdeps.a $(LDLIBS)
 
 test:
 	bash tests/run.sh

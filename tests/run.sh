@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/run.sh - builds sluice (plain and ASan+UBSan, plus the fuzzers) and runs every test:
-# unit tests under both builds, system tests (root) against the sanitized daemon, fuzzers briefly.
+# the build's include rules, unit tests under both builds, system tests (root) against the
+# sanitized daemon, fuzzers briefly.
 set -u
 cd "$(dirname "$0")/.."
 export LC_ALL=C
@@ -48,6 +49,11 @@ if [ "$fail" -ne 0 ]; then
     echo "0 passed, 1 failed"
     exit 1
 fi
+
+# Checks of the build itself (which folder may include what).
+for t in tests/build/test_*.sh; do
+    [ -f "$t" ] && run "build/$(basename "$t" .sh)" bash "$t"
+done
 
 for t in build/tests/test_*; do
     [ -x "$t" ] && run "unit/$(basename "$t")" "$t"

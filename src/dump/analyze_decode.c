@@ -4,12 +4,8 @@
 #include <string.h>
 
 #include "analyze.h"
+#include "byteorder.h"
 #include "trafstats.h"
-
-static uint16_t be16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 static uint8_t l4_class(uint8_t proto, bool v6)
 {
@@ -25,8 +21,8 @@ static uint8_t l4_class(uint8_t proto, bool v6)
 static void ports(const uint8_t *f, uint32_t caplen, uint32_t off, struct an_pkt *p)
 {
     if ((p->proto == 6 || p->proto == 17) && off + 4 <= caplen) {
-        p->sport = be16(f + off);
-        p->dport = be16(f + off + 2);
+        p->sport = load_be16(f + off);
+        p->dport = load_be16(f + off + 2);
         p->has_ports = true;
     }
 }
@@ -45,7 +41,7 @@ static void ipv4(const uint8_t *f, uint32_t caplen, uint32_t off, struct an_pkt 
     memcpy(p->dst, f + off + 16, 4);
     p->proto = f[off + 9];
     p->l4 = l4_class(p->proto, false);
-    bool first_fragment = (be16(f + off + 6) & 0x1fff) == 0;
+    bool first_fragment = (load_be16(f + off + 6) & 0x1fff) == 0;
     if (first_fragment)
         ports(f, caplen, off + ihl, p);
 }
@@ -79,7 +75,7 @@ static void ipv6(const uint8_t *f, uint32_t caplen, uint32_t off, struct an_pkt 
             nh = f[off];
             p->proto = nh;
             p->l4 = l4_class(nh, true);
-            if ((be16(f + off + 2) & 0xfff8) != 0)
+            if ((load_be16(f + off + 2) & 0xfff8) != 0)
                 return;
             off += 8;
         } else {
@@ -99,12 +95,12 @@ void analyze_decode(const uint8_t *f, uint32_t caplen, struct an_pkt *p)
     if (caplen < 14)
         return;
     uint32_t off = 12;
-    uint16_t type = be16(f + off);
+    uint16_t type = load_be16(f + off);
     for (int tags = 0; tags < 2 && (type == 0x8100 || type == 0x88a8); tags++) {
         off += 4;
         if (off + 2 > caplen)
             return;
-        type = be16(f + off);
+        type = load_be16(f + off);
     }
     off += 2;
     if (type == 0x0800)

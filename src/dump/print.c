@@ -165,56 +165,30 @@ const char *ethertype_name(uint16_t type)
     }
 }
 
-uint32_t cksum_add(uint32_t sum, const uint8_t *p, uint32_t len)
-{
-    uint64_t acc = sum;
-    uint32_t i = 0;
-    for (; i + 1 < len; i += 2)
-        acc += (uint32_t)(p[i] << 8 | p[i + 1]);
-    if (i < len)
-        acc += (uint32_t)p[i] << 8;
-    while (acc >> 32)
-        acc = (acc & 0xffffffffu) + (acc >> 32);
-    return (uint32_t)acc;
-}
-
-uint16_t cksum_fold(uint32_t sum)
-{
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)~sum;
-}
-
 uint16_t cksum_should_be(uint16_t field, uint16_t computed)
 {
-    uint32_t should = (uint32_t)field + computed;
-    should = (should & 0xffff) + (should >> 16);
-    return (uint16_t)((should & 0xffff) + (should >> 16));
+    return inet_sum_fold((uint32_t)field + computed);
 }
 
 uint16_t l3_cksum(const struct l3 *ip, const uint8_t *seg, uint32_t length)
 {
     uint32_t sum = 0;
     unsigned alen = ip->version == 4 ? 4 : 16;
-    sum = cksum_add(sum, ip->src, alen);
-    sum = cksum_add(sum, ip->dst, alen);
+    sum = inet_sum_add(sum, ip->src, alen);
+    sum = inet_sum_add(sum, ip->dst, alen);
     uint8_t tail[8];
     if (ip->version == 4) {
         tail[0] = 0;
         tail[1] = ip->proto;
-        tail[2] = (uint8_t)(length >> 8);
-        tail[3] = (uint8_t)length;
-        sum = cksum_add(sum, tail, 4);
+        store_be16(tail + 2, (uint16_t)length);
+        sum = inet_sum_add(sum, tail, 4);
     } else {
-        tail[0] = (uint8_t)(length >> 24);
-        tail[1] = (uint8_t)(length >> 16);
-        tail[2] = (uint8_t)(length >> 8);
-        tail[3] = (uint8_t)length;
+        store_be32(tail, length);
         tail[4] = tail[5] = tail[6] = 0;
         tail[7] = ip->proto;
-        sum = cksum_add(sum, tail, 8);
+        sum = inet_sum_add(sum, tail, 8);
     }
-    return cksum_fold(cksum_add(sum, seg, length));
+    return inet_sum_fold_complement(inet_sum_add(sum, seg, length));
 }
 
 static void print_frac(struct pctx *c, uint64_t ns)

@@ -179,7 +179,7 @@ void print_icmp(struct pctx *c, const struct l3 *ip, struct span s, uint32_t len
     }
     fprintf(c->out, "ICMP %s, length %u", text, length);
     if (c->o->vflag && !ip->fragmented && span_has(s, 0, length)) {
-        uint16_t sum = cksum_fold(cksum_add(0, s.p, length));
+        uint16_t sum = inet_sum_fold_complement(inet_sum_add(0, s.p, length));
         if (sum != 0) {
             uint16_t field = rd16(s, 2);
             fprintf(c->out, " (wrong icmp cksum %x (->%x)!)", field, cksum_should_be(field, sum));

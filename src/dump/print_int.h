@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "byteorder.h"
+#include "checksum.h"
 #include "print.h"
 
 /* Captured bytes of one protocol layer: len may be less than the layer claims. */
@@ -51,12 +53,11 @@ static inline uint8_t rd8(struct span s, uint32_t off)
 }
 static inline uint16_t rd16(struct span s, uint32_t off)
 {
-    return (uint16_t)(s.p[off] << 8 | s.p[off + 1]);
+    return load_be16(s.p + off);
 }
 static inline uint32_t rd32(struct span s, uint32_t off)
 {
-    return (uint32_t)s.p[off] << 24 | (uint32_t)s.p[off + 1] << 16 | (uint32_t)s.p[off + 2] << 8 |
-           s.p[off + 3];
+    return load_be32(s.p + off);
 }
 
 /* Checked reads: false (nothing stored) when the bytes were not captured. */
@@ -69,17 +70,11 @@ static inline bool get8(struct span s, uint32_t off, uint8_t *v)
 }
 static inline bool get16(struct span s, uint32_t off, uint16_t *v)
 {
-    if (!span_has(s, off, 2))
-        return false;
-    *v = rd16(s, off);
-    return true;
+    return load_be16_checked(s.p, s.len, off, v);
 }
 static inline bool get32(struct span s, uint32_t off, uint32_t *v)
 {
-    if (!span_has(s, off, 4))
-        return false;
-    *v = rd32(s, off);
-    return true;
+    return load_be32_checked(s.p, s.len, off, v);
 }
 
 /* What tcpdump cannot decode it shows in hex and ASCII (unless -q, -x or -X). */
@@ -102,10 +97,8 @@ const char *fmt_mac(const uint8_t *a, char buf[18]);
 const char *ipproto_name(uint8_t proto); /* tcpdump's names, NULL if it has none */
 const char *ethertype_name(uint16_t type);
 
-/* Internet checksum over a pseudo-header sum and data; 0 means correct. */
-uint32_t cksum_add(uint32_t sum, const uint8_t *p, uint32_t len);
-uint16_t cksum_fold(uint32_t sum);
-/* The checksum field value that would have made computed (a cksum_fold result) zero. */
+/* The checksum field value that would have made computed (an inet_sum_fold_complement result
+ * over data including the field) zero. */
 uint16_t cksum_should_be(uint16_t field, uint16_t computed);
 
 /* Returns the link-level header length (for -x), 0 if the packet stopped short. */

@@ -196,7 +196,7 @@ void print_ip(struct pctx *c, struct span s, uint32_t length)
             fputs(")", c->out);
         }
         if (span_has(s, 0, hlen)) {
-            uint16_t sum = cksum_fold(cksum_add(0, s.p, hlen));
+            uint16_t sum = inet_sum_fold_complement(inet_sum_add(0, s.p, hlen));
             if (sum != 0) {
                 uint16_t field = rd16(s, 10);
                 fprintf(c->out, ", bad cksum %x (->%x)!", field, cksum_should_be(field, sum));

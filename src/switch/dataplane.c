@@ -238,11 +238,11 @@ static void send_resolved(struct port *port, struct pkt **txq, unsigned n)
     for (unsigned i = 0; i < n; i++) {
         struct pkt *p = txq[i];
         unsigned nsegs = 1;
-        if (p->off.gso_type != 0) {
+        if (p->offload.gso_type != 0) {
             nsegs = offload_segment(p, segs, 64);
             pkt_free(p);
         } else {
-            if ((p->off.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && p->refcnt > 1) {
+            if ((p->offload.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && p->refcnt > 1) {
                 struct pkt *c = pkt_clone(p);
                 pkt_free(p);
                 if (!c) {
@@ -256,7 +256,7 @@ static void send_resolved(struct port *port, struct pkt **txq, unsigned n)
                 pkt_free(p);
                 nsegs = 0;
             } else {
-                p->off = (struct pkt_offload){0};
+                p->offload = (struct pkt_offload){0};
             }
         }
         if (nsegs == 0)

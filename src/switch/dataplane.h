@@ -62,9 +62,9 @@ void dp_kick(void);
 
 uint64_t dp_now_ns(void); /* CLOCK_REALTIME */
 
-/* Data-plane thread: queues a packet for output on port q of cfg (the caller has taken a
- * reference for it); sent at the end of the current burst. */
-void dp_output(const struct dp_config *cfg, uint32_t q, struct pkt *p);
+/* Data-plane thread: queues a packet for output on port out_port of cfg (the caller has taken
+ * a reference for it); sent at the end of the current burst. */
+void dp_output(const struct dp_config *cfg, uint32_t out_port, struct pkt *p);
 /* Data-plane thread: counts a drop on the receiving port. */
 void dp_drop_rx(const struct dp_config *cfg, const struct pkt *p, enum drop_reason why);
 

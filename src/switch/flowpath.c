@@ -67,21 +67,21 @@ struct exec_ctx {
     bool no_buffer;     /* a copy for normal/flood could not be made */
 };
 
-static void on_output(void *arg, struct pkt *p, uint32_t q, bool last)
+static void on_output(void *arg, struct pkt *p, uint32_t out_port, bool last)
 {
     struct exec_ctx *x = arg;
     const struct dp_config *cfg = x->cfg;
-    if (q >= cfg->nslots || !cfg->slots[q].port)
+    if (out_port >= cfg->nslots || !cfg->slots[out_port].port)
         return; /* a port the rule names but the switch does not have */
     struct pkt *out = p;
     if (last) {
         p->refcnt++;
     } else if (!(out = pkt_clone(p))) {
-        cfg->slots[q].port->stats.tx_drops[DROP_NO_BUFFER]++;
+        cfg->slots[out_port].port->stats.tx_drops[DROP_NO_BUFFER]++;
         x->handed_on++; /* counted on the output port */
         return;
     }
-    dp_output(cfg, q, out);
+    dp_output(cfg, out_port, out);
     x->handed_on++;
 }
 

@@ -43,13 +43,13 @@ static int ingress_vlan(const struct port *in, const struct eth_info *ei)
     return vid;
 }
 
-/* How the frame must leave port q: 0 untagged, a VLAN id to tag, -1 not at all. */
-static int egress_vlan(const struct port *q, int vlan)
+/* How the frame must leave port out: 0 untagged, a VLAN id to tag, -1 not at all. */
+static int egress_vlan(const struct port *out, int vlan)
 {
-    if (q->tag)
-        return vlan == q->tag ? 0 : -1;
-    if (q->trunk)
-        return port_trunk_allows(q, (uint16_t)vlan) ? vlan : -1;
+    if (out->tag)
+        return vlan == out->tag ? 0 : -1;
+    if (out->trunk)
+        return port_trunk_allows(out, (uint16_t)vlan) ? vlan : -1;
     return vlan;
 }
 
@@ -59,7 +59,8 @@ struct variants {
     struct pkt *made[2]; /* [0] untagged, [1] tagged with the frame's VLAN */
 };
 
-/* The packet as port q must see it, with a reference taken for the output queue. */
+/* The packet as an output port must see it (want: egress_vlan's answer), with a reference
+ * taken for the output queue. */
 static struct pkt *variant_for(struct variants *v, int want)
 {
     bool tagged = v->ei.tagged;
@@ -74,7 +75,7 @@ static struct pkt *variant_for(struct variants *v, int want)
             return NULL;
         if (tagged) {
             eth_pop_vlan(&c->data, &c->len);
-            offload_shift(&c->off, -VLAN_HDR_LEN);
+            offload_shift(&c->offload, -VLAN_HDR_LEN);
         }
         if (want) {
             uint16_t pcp_dei = tagged ? (v->ei.tci & 0xf000) : 0;
@@ -84,7 +85,7 @@ static struct pkt *variant_for(struct variants *v, int want)
                 pkt_free(c);
                 return NULL;
             }
-            offload_shift(&c->off, VLAN_HDR_LEN);
+            offload_shift(&c->offload, VLAN_HDR_LEN);
         }
         v->made[slot] = c;
     }
@@ -99,18 +100,18 @@ static void release_variants(struct variants *v)
             pkt_free(v->made[i]);
 }
 
-static bool output_to(const struct dp_config *cfg, struct variants *v, uint32_t q, int vlan)
+static bool output_to(const struct dp_config *cfg, struct variants *v, uint32_t out_port, int vlan)
 {
-    struct port *qp = cfg->slots[q].port;
-    int want = egress_vlan(qp, vlan);
+    struct port *port = cfg->slots[out_port].port;
+    int want = egress_vlan(port, vlan);
     if (want < 0)
         return false;
     struct pkt *out = variant_for(v, want);
     if (!out) {
-        qp->stats.tx_drops[DROP_NO_BUFFER]++;
+        port->stats.tx_drops[DROP_NO_BUFFER]++;
         return true;
     }
-    dp_output(cfg, q, out);
+    dp_output(cfg, out_port, out);
     return true;
 }
 
@@ -118,10 +119,10 @@ static void flood(const struct dp_config *cfg, struct variants *v, int vlan)
 {
     uint32_t in = v->orig->in_port;
     bool any = false;
-    for (uint32_t q = 0; q < cfg->nslots; q++) {
-        if (!cfg->slots[q].port || q == in)
+    for (uint32_t out_port = 0; out_port < cfg->nslots; out_port++) {
+        if (!cfg->slots[out_port].port || out_port == in)
             continue;
-        any |= output_to(cfg, v, q, vlan);
+        any |= output_to(cfg, v, out_port, vlan);
     }
     if (!any)
         dp_drop_rx(cfg, v->orig, DROP_NO_OUTPUT);
@@ -142,10 +143,11 @@ void l2_normal(const struct dp_config *cfg, struct pkt *p, uint32_t now_s)
     }
     if (!eth_is_multicast(v.ei.src))
         mactable_learn(fdb, v.ei.src, (uint16_t)vlan, p->in_port, now_s);
-    uint32_t q;
-    if (!eth_is_multicast(v.ei.dst) && mactable_lookup(fdb, v.ei.dst, (uint16_t)vlan, now_s, &q) &&
-        q < cfg->nslots && cfg->slots[q].port) {
-        if (q == p->in_port || !output_to(cfg, &v, q, vlan))
+    uint32_t out_port;
+    if (!eth_is_multicast(v.ei.dst) &&
+        mactable_lookup(fdb, v.ei.dst, (uint16_t)vlan, now_s, &out_port) &&
+        out_port < cfg->nslots && cfg->slots[out_port].port) {
+        if (out_port == p->in_port || !output_to(cfg, &v, out_port, vlan))
             dp_drop_rx(cfg, p, DROP_NO_OUTPUT);
     } else {
         flood(cfg, &v, vlan);
@@ -157,11 +159,11 @@ void l2_flood(const struct dp_config *cfg, struct pkt *p, bool all)
 {
     if (all) {
         bool any = false;
-        for (uint32_t q = 0; q < cfg->nslots; q++) {
-            if (!cfg->slots[q].port || q == p->in_port)
+        for (uint32_t out_port = 0; out_port < cfg->nslots; out_port++) {
+            if (!cfg->slots[out_port].port || out_port == p->in_port)
                 continue;
             p->refcnt++;
-            dp_output(cfg, q, p);
+            dp_output(cfg, out_port, p);
             any = true;
         }
         if (!any)

@@ -173,7 +173,7 @@ static bool copy_frame(struct port *port, const struct tpacket3_hdr *h, struct p
         return false;
     }
     offload_from_vnet((const struct virtio_net_hdr *)(frame - sizeof(struct virtio_net_hdr)),
-                      &p->off);
+                      &p->offload);
     if (tag) {
         uint16_t tpid =
             (h->tp_status & TP_STATUS_VLAN_TPID_VALID) ? h->hv1.tp_vlan_tpid : ETHTYPE_VLAN;
@@ -185,7 +185,7 @@ static bool copy_frame(struct port *port, const struct tpacket3_hdr *h, struct p
         p->data[15] = (uint8_t)tci;
         memcpy(p->data + 16, frame + 12, len - 12);
         p->len = len + VLAN_HDR_LEN;
-        offload_shift(&p->off, VLAN_HDR_LEN);
+        offload_shift(&p->offload, VLAN_HDR_LEN);
     } else {
         memcpy(p->data, frame, len);
         p->len = len;
@@ -235,7 +235,7 @@ static unsigned afp_tx(struct port *port, struct pkt **pkts, unsigned n)
     if (n > PKT_BURST)
         n = PKT_BURST;
     for (unsigned i = 0; i < n; i++) {
-        offload_to_vnet(&pkts[i]->off, &vh[i]);
+        offload_to_vnet(&pkts[i]->offload, &vh[i]);
         iov[i][0] = (struct iovec){&vh[i], sizeof(vh[i])};
         iov[i][1] = (struct iovec){pkts[i]->data, pkts[i]->len};
         msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = iov[i], .msg_iovlen = 2}};

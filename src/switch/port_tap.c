@@ -123,7 +123,7 @@ static unsigned tap_rx(struct port *port, struct pkt **pkts, unsigned max, struc
             break;
         }
         p->len = (uint32_t)r - sizeof(vh);
-        offload_from_vnet(&vh, &p->off);
+        offload_from_vnet(&vh, &p->offload);
         pkts[n++] = p;
     }
     return n;
@@ -135,7 +135,7 @@ static unsigned tap_tx(struct port *port, struct pkt **pkts, unsigned n)
     unsigned sent = 0;
     for (unsigned i = 0; i < n; i++) {
         struct virtio_net_hdr vh;
-        offload_to_vnet(&pkts[i]->off, &vh);
+        offload_to_vnet(&pkts[i]->offload, &vh);
         struct iovec iov[2] = {{&vh, sizeof(vh)}, {pkts[i]->data, pkts[i]->len}};
         ssize_t w = writev(t->fd, iov, 2);
         if (w >= 0) {

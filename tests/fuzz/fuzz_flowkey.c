@@ -90,8 +90,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     p.refcnt = 1;
     memcpy(p.data, frame, len);
     if (len > 40 && (frame[0] & 1)) {
-        p.off.flags = 1; /* VIRTIO_NET_HDR_F_NEEDS_CSUM */
-        p.off.csum_start = (uint16_t)lay.l4;
+        p.offload.flags = 1; /* VIRTIO_NET_HDR_F_NEEDS_CSUM */
+        p.offload.csum_start = (uint16_t)lay.l4;
     }
     flow_actions_execute(acts, &p, &ops, NULL);
     if (p.data < p.buf || p.data + p.len > p.buf + p.buf_size)

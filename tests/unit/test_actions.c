@@ -4,7 +4,9 @@
 #include <stdlib.h>
 
 #include "actions.h"
+#include "byteorder.h"
 #include "check.h"
+#include "checksum.h"
 #include "eth.h"
 #include "flowkey.h"
 #include "packet.h"
@@ -17,23 +19,6 @@ static uint32_t rnd(void)
     rng_state ^= rng_state >> 7;
     rng_state ^= rng_state << 17;
     return (uint32_t)(rng_state >> 11);
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-    wr16(p, (uint16_t)(v >> 16));
-    wr16(p + 2, (uint16_t)v);
-}
-
-static uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
 }
 
 struct pkt_spec {
@@ -51,11 +36,11 @@ static uint32_t pseudo_sum(const uint8_t *ip, bool ipv6, uint8_t proto, uint32_t
 {
     uint32_t sum = 0;
     if (ipv6) {
-        sum = csum_partial(ip + 8, 32, 0);
+        sum = inet_sum_add(0, ip + 8, 32);
         sum += l4_len >> 16;
         sum += l4_len & 0xffff;
     } else {
-        sum = csum_partial(ip + 12, 8, 0);
+        sum = inet_sum_add(0, ip + 12, 8);
         sum += l4_len;
     }
     return sum + proto;
@@ -71,11 +56,11 @@ static unsigned build(struct pkt *p, const struct pkt_spec *s)
     memcpy(f + 6, src, 6);
     unsigned off = 12;
     if (s->vlan) {
-        wr16(f + 12, ETHTYPE_VLAN);
-        wr16(f + 14, (uint16_t)(3 << 13 | 100));
+        store_be16(f + 12, ETHTYPE_VLAN);
+        store_be16(f + 14, (uint16_t)(3 << 13 | 100));
         off = 16;
     }
-    wr16(f + off, s->ipv6 ? ETHTYPE_IPV6 : ETHTYPE_IPV4);
+    store_be16(f + off, s->ipv6 ? ETHTYPE_IPV6 : ETHTYPE_IPV4);
     unsigned l3 = off + 2;
     unsigned l4_hdr = s->proto == 6 ? 20 : s->proto == 17 ? 8 : 8;
     unsigned l4_len = l4_hdr + s->payload;
@@ -84,8 +69,8 @@ static unsigned build(struct pkt *p, const struct pkt_spec *s)
     if (s->ipv6) {
         ip[0] = 0x60 | 0x0b; /* traffic class 0xb5 */
         ip[1] = 0x50 | 0x1;
-        wr16(ip + 2, 0x2345);
-        wr16(ip + 4, (uint16_t)l4_len);
+        store_be16(ip + 2, 0x2345);
+        store_be16(ip + 4, (uint16_t)l4_len);
         ip[6] = s->proto;
         ip[7] = 64;
         for (int i = 0; i < 32; i++)
@@ -93,36 +78,38 @@ static unsigned build(struct pkt *p, const struct pkt_spec *s)
     } else {
         ip[0] = (uint8_t)(0x40 | l3_len / 4);
         ip[1] = 0xb9; /* DSCP 46, ECN 1 */
-        wr16(ip + 2, (uint16_t)(l3_len + l4_len));
-        wr16(ip + 4, (uint16_t)rnd());
-        wr16(ip + 6, s->frag);
+        store_be16(ip + 2, (uint16_t)(l3_len + l4_len));
+        store_be16(ip + 4, (uint16_t)rnd());
+        store_be16(ip + 6, s->frag);
         ip[8] = 64;
         ip[9] = s->proto;
-        wr32(ip + 12, rnd());
-        wr32(ip + 16, rnd());
+        store_be32(ip + 12, rnd());
+        store_be32(ip + 16, rnd());
         for (unsigned i = 20; i < l3_len; i++)
             ip[i] = 1; /* NOP options */
-        wr16(ip + 10, csum_fold(csum_partial(ip, l3_len, 0)));
+        store_be16(ip + 10, inet_sum_fold_complement(inet_sum_add(0, ip, l3_len)));
     }
     uint8_t *l4 = ip + l3_len;
     for (unsigned i = 0; i < l4_len; i++)
         l4[i] = (uint8_t)rnd();
     if (s->proto == 6) {
         l4[12] = 0x50;
-        wr16(l4 + 16, 0);
-        wr16(l4 + 16, csum_fold(csum_partial(l4, l4_len, pseudo_sum(ip, s->ipv6, 6, l4_len))));
+        store_be16(l4 + 16, 0);
+        store_be16(l4 + 16, inet_sum_fold_complement(
+                                inet_sum_add(pseudo_sum(ip, s->ipv6, 6, l4_len), l4, l4_len)));
     } else if (s->proto == 17) {
-        wr16(l4 + 4, (uint16_t)l4_len);
-        wr16(l4 + 6, 0);
+        store_be16(l4 + 4, (uint16_t)l4_len);
+        store_be16(l4 + 6, 0);
         if (!s->udp_zero_csum) {
-            uint16_t c = csum_fold(csum_partial(l4, l4_len, pseudo_sum(ip, s->ipv6, 17, l4_len)));
-            wr16(l4 + 6, c ? c : 0xffff);
+            uint16_t c = inet_sum_fold_complement(
+                inet_sum_add(pseudo_sum(ip, s->ipv6, 17, l4_len), l4, l4_len));
+            store_be16(l4 + 6, c ? c : 0xffff);
         }
     } else {
         l4[0] = s->proto == 1 ? 8 : 128;
         l4[1] = 0;
-        wr16(l4 + 2, 0);
-        wr16(l4 + 2, csum_fold(csum_partial(l4, l4_len, 0)));
+        store_be16(l4 + 2, 0);
+        store_be16(l4 + 2, inet_sum_fold_complement(inet_sum_add(0, l4, l4_len)));
     }
     p->len = l3 + l3_len + l4_len;
     return l3;
@@ -138,18 +125,19 @@ static bool checksums_valid(const struct pkt *p)
         return false;
     const uint8_t *ip = p->data + lay.l3;
     bool v6 = k.dl_type == ETHTYPE_IPV6;
-    if (!v6 && csum_fold(csum_partial(ip, lay.l3_len, 0)) != 0)
+    if (!v6 && inet_sum_fold_complement(inet_sum_add(0, ip, lay.l3_len)) != 0)
         return false;
     if (!lay.l4 || (k.nw_frag & FLOW_FRAG_ANY))
         return true;
     const uint8_t *l4 = p->data + lay.l4;
     uint32_t l4_len = lay.ip_end - lay.l4;
     if (k.nw_proto == 6 || k.nw_proto == 17) {
-        if (k.nw_proto == 17 && rd16(l4 + 6) == 0 && !v6)
+        if (k.nw_proto == 17 && load_be16(l4 + 6) == 0 && !v6)
             return true;
-        return csum_fold(csum_partial(l4, l4_len, pseudo_sum(ip, v6, k.nw_proto, l4_len))) == 0;
+        return inet_sum_fold_complement(
+                   inet_sum_add(pseudo_sum(ip, v6, k.nw_proto, l4_len), l4, l4_len)) == 0;
     }
-    return csum_fold(csum_partial(l4, l4_len, 0)) == 0;
+    return inet_sum_fold_complement(inet_sum_add(0, l4, l4_len)) == 0;
 }
 
 struct out_log {
@@ -291,7 +279,7 @@ static void test_header_mods_random(void)
             break;
         }
         if (s.udp_zero_csum)
-            CHECK_EQ(rd16(p->data + lay.l4 + 6), 0);
+            CHECK_EQ(load_be16(p->data + lay.l4 + 6), 0);
     }
     CHECK(changed_l4 > 500);
     fprintf(stderr, "%u edited packets verified\n", verified);
@@ -308,20 +296,20 @@ static void test_udp_zero_result(void)
     for (int tries = 0; tries < 200000; tries++) {
         build(p, &s);
         unsigned l4 = 14 + 20;
-        uint16_t c = rd16(p->data + l4 + 6);
+        uint16_t c = load_be16(p->data + l4 + 6);
         /* Choose the new port so that the checksum comes out as 0: c' = ~(~c + ~old + new). */
-        uint16_t old_port = rd16(p->data + l4 + 2);
+        uint16_t old_port = load_be16(p->data + l4 + 2);
         uint32_t want = (uint32_t)(uint16_t)~c + (uint16_t)~old_port;
         want = (want & 0xffff) + (want >> 16);
         uint16_t new_port = (uint16_t)(0xffff - want);
-        if (csum_replace16(c, old_port, new_port) != 0)
+        if (inet_csum_replace16(c, old_port, new_port) != 0)
             continue;
         struct flow_action a = act(FA_MOD_TP_DST);
         a.arg.tp_port = new_port;
         struct out_log log = {0};
         run1(p, a, &log);
-        CHECK_EQ(rd16(p->data + l4 + 2), new_port);
-        CHECK_EQ(rd16(p->data + l4 + 6), 0xffff);
+        CHECK_EQ(load_be16(p->data + l4 + 2), new_port);
+        CHECK_EQ(load_be16(p->data + l4 + 6), 0xffff);
         CHECK(checksums_valid(p));
         break;
     }
@@ -338,27 +326,27 @@ static void test_partial_checksum(void)
     unsigned l3 = build(p, &s);
     unsigned l4 = l3 + 20;
     uint8_t *ip = p->data + l3;
-    p->off.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-    p->off.csum_start = (uint16_t)l4;
-    p->off.csum_offset = 16;
+    p->offload.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    p->offload.csum_start = (uint16_t)l4;
+    p->offload.csum_offset = 16;
     uint32_t l4_len = 20 + 100;
-    uint16_t pseudo = (uint16_t)~csum_fold(pseudo_sum(ip, false, 6, l4_len));
-    wr16(p->data + l4 + 16, pseudo);
+    uint16_t pseudo = inet_sum_fold(pseudo_sum(ip, false, 6, l4_len));
+    store_be16(p->data + l4 + 16, pseudo);
     struct flow_action a = act(FA_MOD_NW_DST);
     a.arg.ipv4 = 0xc0a80101;
     struct out_log log = {0};
     run1(p, a, &log);
-    uint16_t want = (uint16_t)~csum_fold(pseudo_sum(ip, false, 6, l4_len));
-    CHECK_EQ(rd16(p->data + l4 + 16), want);
-    CHECK_EQ(csum_fold(csum_partial(ip, 20, 0)), 0);
+    uint16_t want = inet_sum_fold(pseudo_sum(ip, false, 6, l4_len));
+    CHECK_EQ(load_be16(p->data + l4 + 16), want);
+    CHECK_EQ(inet_sum_fold_complement(inet_sum_add(0, ip, 20)), 0);
     /* A port change is covered by the offload, so the field stays. */
     a = act(FA_MOD_TP_SRC);
     a.arg.tp_port = 4242;
     run1(p, a, &log);
-    CHECK_EQ(rd16(p->data + l4 + 16), want);
-    CHECK_EQ(rd16(p->data + l4), 4242);
+    CHECK_EQ(load_be16(p->data + l4 + 16), want);
+    CHECK_EQ(load_be16(p->data + l4), 4242);
     /* Completing the checksum now gives a valid segment. */
-    wr16(p->data + l4 + 16, csum_fold(csum_partial(p->data + l4, l4_len, 0)));
+    store_be16(p->data + l4 + 16, inet_sum_fold_complement(inet_sum_add(0, p->data + l4, l4_len)));
     CHECK(checksums_valid(p));
     pkt_free(p);
     pkt_pool_destroy(pool);
@@ -400,10 +388,10 @@ static void test_vlan(void)
     a.arg.tpid = ETHTYPE_QINQ;
     run1(p, a, &log);
     CHECK_EQ(p->len, len0 + 8);
-    CHECK_EQ(rd16(p->data + 12), ETHTYPE_QINQ);
-    CHECK_EQ(rd16(p->data + 14), 0);
-    CHECK_EQ(rd16(p->data + 16), ETHTYPE_VLAN);
-    CHECK_EQ(rd16(p->data + 18), 5 << 13 | 7);
+    CHECK_EQ(load_be16(p->data + 12), ETHTYPE_QINQ);
+    CHECK_EQ(load_be16(p->data + 14), 0);
+    CHECK_EQ(load_be16(p->data + 16), ETHTYPE_VLAN);
+    CHECK_EQ(load_be16(p->data + 18), 5 << 13 | 7);
 
     run1(p, act(FA_STRIP_VLAN), &log);
     run1(p, act(FA_STRIP_VLAN), &log);
@@ -423,18 +411,18 @@ static void test_vlan(void)
     run1(p, act(FA_STRIP_VLAN), &log);
 
     /* Offload offsets move with the headers. */
-    p->off.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-    p->off.csum_start = 34;
-    p->off.hdr_len = 42;
+    p->offload.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    p->offload.csum_start = 34;
+    p->offload.hdr_len = 42;
     a = act(FA_PUSH_VLAN);
     a.arg.tpid = ETHTYPE_VLAN;
     run1(p, a, &log);
-    CHECK_EQ(p->off.csum_start, 38);
-    CHECK_EQ(p->off.hdr_len, 46);
+    CHECK_EQ(p->offload.csum_start, 38);
+    CHECK_EQ(p->offload.hdr_len, 46);
     run1(p, act(FA_STRIP_VLAN), &log);
-    CHECK_EQ(p->off.csum_start, 34);
-    p->off.flags = 0;
-    p->off.hdr_len = 0;
+    CHECK_EQ(p->offload.csum_start, 34);
+    p->offload.flags = 0;
+    p->offload.hdr_len = 0;
 
     /* No headroom: the frame moves into the tailroom. */
     memmove(p->buf, p->data, p->len);
@@ -450,7 +438,7 @@ static void test_vlan(void)
     /* Neither head- nor tailroom: the action reports it. */
     p->data = p->buf;
     p->len = p->buf_size;
-    wr16(p->data + 12, ETHTYPE_IPV4);
+    store_be16(p->data + 12, ETHTYPE_IPV4);
     CHECK_EQ(run1(p, a, &log), FLOW_NO_ROOM);
     pkt_free(p);
     pkt_pool_destroy(pool);
@@ -464,8 +452,8 @@ static void test_dec_ttl_and_outputs(void)
     unsigned l3 = build(p, &s);
     p->in_port = 3;
     p->data[l3 + 8] = 2;
-    wr16(p->data + l3 + 10, 0);
-    wr16(p->data + l3 + 10, csum_fold(csum_partial(p->data + l3, 20, 0)));
+    store_be16(p->data + l3 + 10, 0);
+    store_be16(p->data + l3 + 10, inet_sum_fold_complement(inet_sum_add(0, p->data + l3, 20)));
 
     struct flow_action list[6];
     list[0] = act(FA_OUTPUT);
@@ -567,19 +555,8 @@ static void test_fragments(void)
     pkt_pool_destroy(pool);
 }
 
-static void test_csum_helpers(void)
-{
-    /* RFC 1624 section 4 example: 0xdd2f, word 0x5555 -> 0x3285, expected 0x0000. */
-    CHECK_EQ(csum_replace16(0xdd2f, 0x5555, 0x3285), 0x0000);
-    uint8_t data[] = {0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11,
-                      0x00, 0x00, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7};
-    CHECK_EQ(csum_fold(csum_partial(data, sizeof(data), 0)), 0xb861); /* a well-known header */
-    CHECK_EQ(csum_fold(csum_partial((const uint8_t *)"\x01", 1, 0)), 0xfeff); /* odd length */
-}
-
 int main(void)
 {
-    test_csum_helpers();
     test_header_mods_random();
     test_udp_zero_result();
     test_partial_checksum();

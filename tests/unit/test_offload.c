@@ -5,14 +5,11 @@
 #include <linux/virtio_net.h>
 #include <stdlib.h>
 
+#include "byteorder.h"
 #include "check.h"
+#include "checksum.h"
 #include "eth.h"
 #include "offload.h"
-
-static uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 /* Builds Ethernet + IPv4 + TCP with `payload` bytes; TCP checksum left partial the way a
  * sender with checksum offload leaves it (pseudo-header sum only). */
@@ -42,23 +39,23 @@ static void build_tcp4(struct pkt *p, uint32_t payload, uint8_t flags)
     for (uint32_t i = 0; i < payload; i++)
         d[54 + i] = (uint8_t)(i * 7 + 3);
     p->len = 54 + payload;
-    uint32_t sum = inet_csum_add(0, ip + 12, 8) + 6 + 20 + payload;
-    uint16_t partial = inet_csum_fold(sum);
+    uint32_t sum = inet_sum_add(0, ip + 12, 8) + 6 + 20 + payload;
+    uint16_t partial = inet_sum_fold(sum);
     tcp[16] = (uint8_t)(partial >> 8);
     tcp[17] = (uint8_t)partial;
-    uint16_t ipc = (uint16_t)~inet_csum_fold(inet_csum_add(0, ip, 20));
+    uint16_t ipc = inet_sum_fold_complement(inet_sum_add(0, ip, 20));
     ip[10] = (uint8_t)(ipc >> 8);
     ip[11] = (uint8_t)ipc;
-    p->off.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-    p->off.csum_start = 34;
-    p->off.csum_offset = 16;
+    p->offload.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    p->offload.csum_start = 34;
+    p->offload.csum_offset = 16;
 }
 
 static bool tcp_csum_ok(const uint8_t *ip, uint32_t l4len)
 {
-    uint32_t sum = inet_csum_add(0, ip + 12, 8) + 6 + l4len;
-    sum = inet_csum_add(sum, ip + 20, l4len);
-    return inet_csum_fold(sum) == 0xffff;
+    uint32_t sum = inet_sum_add(0, ip + 12, 8) + 6 + l4len;
+    sum = inet_sum_add(sum, ip + 20, l4len);
+    return inet_sum_fold(sum) == 0xffff;
 }
 
 int main(void)
@@ -69,13 +66,13 @@ int main(void)
     CHECK(!tcp_csum_ok(p->data + 14, 120));
     CHECK_EQ(offload_finish_csum(p), 0);
     CHECK(tcp_csum_ok(p->data + 14, 120));
-    CHECK_EQ(p->off.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM, 0);
+    CHECK_EQ(p->offload.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM, 0);
     /* Offsets outside the frame are refused, not followed. */
-    p->off.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-    p->off.csum_start = (uint16_t)p->len;
+    p->offload.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    p->offload.csum_start = (uint16_t)p->len;
     CHECK_EQ(offload_finish_csum(p), -1);
-    p->off.csum_start = 34;
-    p->off.csum_offset = (uint16_t)(p->len - 34 - 1);
+    p->offload.csum_start = 34;
+    p->offload.csum_offset = (uint16_t)(p->len - 34 - 1);
     CHECK_EQ(offload_finish_csum(p), -1);
     pkt_free(p);
 
@@ -83,9 +80,9 @@ int main(void)
     p = pkt_alloc(pool);
     uint32_t payload = 60000, mss = 1448;
     build_tcp4(p, payload, 0x19);
-    p->off.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
-    p->off.gso_size = (uint16_t)mss;
-    p->off.hdr_len = 54;
+    p->offload.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+    p->offload.gso_size = (uint16_t)mss;
+    p->offload.hdr_len = 54;
     struct pkt *segs[64];
     unsigned n = offload_segment(p, segs, 64);
     CHECK_EQ(n, (payload + mss - 1) / mss);
@@ -93,25 +90,25 @@ int main(void)
     for (unsigned i = 0; i < n; i++) {
         const uint8_t *ip = segs[i]->data + 14, *tcp = ip + 20;
         uint32_t chunk = segs[i]->len - 54;
-        CHECK_EQ(rd16(ip + 2), 40 + chunk);
-        CHECK_EQ(inet_csum_fold(inet_csum_add(0, ip, 20)), 0xffff);
+        CHECK_EQ(load_be16(ip + 2), 40 + chunk);
+        CHECK_EQ(inet_sum_fold(inet_sum_add(0, ip, 20)), 0xffff);
         CHECK(tcp_csum_ok(ip, 20 + chunk));
-        uint32_t seq = (uint32_t)rd16(tcp + 4) << 16 | rd16(tcp + 6);
+        uint32_t seq = (uint32_t)load_be16(tcp + 4) << 16 | load_be16(tcp + 6);
         CHECK_EQ(seq, 4096 + covered);
         CHECK(memcmp(segs[i]->data + 54, p->data + 54 + covered, chunk) == 0);
         bool last = i + 1 == n;
         CHECK_EQ(tcp[13], last ? 0x19 : 0x10);
-        CHECK_EQ(rd16(ip + 4), 0x1234 + i);
-        CHECK_EQ(segs[i]->off.gso_type, 0);
+        CHECK_EQ(load_be16(ip + 4), 0x1234 + i);
+        CHECK_EQ(segs[i]->offload.gso_type, 0);
         covered += chunk;
         pkt_free(segs[i]);
     }
     CHECK_EQ(covered, payload);
     /* Not enough room for the segments, or not TCP: refused. */
     CHECK_EQ(offload_segment(p, segs, 10), 0);
-    p->off.gso_type = VIRTIO_NET_HDR_GSO_UDP;
+    p->offload.gso_type = VIRTIO_NET_HDR_GSO_UDP;
     CHECK_EQ(offload_segment(p, segs, 64), 0);
-    p->off.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+    p->offload.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
     p->data[14 + 9] = 17;
     CHECK_EQ(offload_segment(p, segs, 64), 0);
     /* Truncated headers: refused at every short length. */
@@ -134,9 +131,9 @@ int main(void)
     q->data -= 4;
     build_tcp4(q, cap + 4 - 54, 0x18);
     CHECK_EQ(q->len, cap + 4);
-    q->off.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
-    q->off.gso_size = (uint16_t)q->len;
-    q->off.hdr_len = 54;
+    q->offload.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+    q->offload.gso_size = (uint16_t)q->len;
+    q->offload.hdr_len = 54;
     struct pkt *others[3];
     CHECK_EQ(pkt_alloc_burst(small, others, 3), 3);
     for (unsigned i = 0; i < 3; i++)
@@ -153,7 +150,7 @@ int main(void)
             }
     pkt_free_burst(others, 3);
     /* The same frame cut into segments that fit is still segmented. */
-    q->off.gso_size = 512;
+    q->offload.gso_size = 512;
     n = offload_segment(q, segs, 64);
     CHECK_EQ(n, 2);
     for (unsigned i = 0; i < n; i++)

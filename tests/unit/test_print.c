@@ -40,18 +40,6 @@ static const uint8_t ip6_b[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
 static const uint8_t ll_a[16] = {0xfe, 0x80, [8] = 0, [11] = 0xff, [12] = 0xfe, [15] = 0x0a};
 static const uint8_t ll_b[16] = {0xfe, 0x80, [11] = 0xff, [12] = 0xfe, [15] = 0x0b};
 
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, (uint16_t)(v >> 16));
-    put16(p + 2, (uint16_t)v);
-}
-
 static struct frame *new_frame(void)
 {
     struct frame *f = &frames[nframes++];
@@ -68,19 +56,19 @@ static uint32_t eth(struct frame *f, const uint8_t *dst, const uint8_t *src, uin
     memcpy(f->b + 6, src, 6);
     uint32_t off = 12;
     for (unsigned i = 0; i < ntags; i++) {
-        put16(f->b + off, i + 1 < ntags ? 0x88a8 : 0x8100);
+        store_be16(f->b + off, i + 1 < ntags ? 0x88a8 : 0x8100);
         if (ntags == 1)
-            put16(f->b + off, 0x8100);
-        put16(f->b + off + 2, tags[i]);
+            store_be16(f->b + off, 0x8100);
+        store_be16(f->b + off + 2, tags[i]);
         off += 4;
     }
-    put16(f->b + off, type);
+    store_be16(f->b + off, type);
     return off + 2;
 }
 
 static uint16_t csum(const uint8_t *p, uint32_t len, uint32_t sum)
 {
-    return cksum_fold(cksum_add(sum, p, len));
+    return inet_sum_fold_complement(inet_sum_add(sum, p, len));
 }
 
 static uint32_t ip4(struct frame *f, uint32_t off, uint8_t proto, uint32_t payload, uint16_t id,
@@ -91,16 +79,16 @@ static uint32_t ip4(struct frame *f, uint32_t off, uint8_t proto, uint32_t paylo
     uint32_t hlen = 20 + optlen;
     h[0] = (uint8_t)(0x40 | hlen / 4);
     h[1] = 0;
-    put16(h + 2, (uint16_t)(hlen + payload));
-    put16(h + 4, id);
-    put16(h + 6, frag);
+    store_be16(h + 2, (uint16_t)(hlen + payload));
+    store_be16(h + 4, id);
+    store_be16(h + 6, frag);
     h[8] = 64;
     h[9] = proto;
     memcpy(h + 12, src, 4);
     memcpy(h + 16, dst, 4);
     if (optlen)
         memcpy(h + 20, opts, optlen);
-    put16(h + 10, csum(h, hlen, 0));
+    store_be16(h + 10, csum(h, hlen, 0));
     return off + hlen;
 }
 
@@ -108,8 +96,8 @@ static uint32_t ip6(struct frame *f, uint32_t off, uint8_t nh, uint32_t payload,
                     const uint8_t *dst, uint32_t flow)
 {
     uint8_t *h = f->b + off;
-    put32(h, 0x60000000u | flow);
-    put16(h + 4, (uint16_t)payload);
+    store_be32(h, 0x60000000u | flow);
+    store_be16(h + 4, (uint16_t)payload);
     h[6] = nh;
     h[7] = 64;
     memcpy(h + 8, src, 16);
@@ -128,17 +116,17 @@ static void l4_csum(struct frame *f, uint32_t ipoff, uint32_t l4off, uint32_t le
         memcpy(ph, ip + 12, 8);
         ph[8] = 0;
         ph[9] = proto;
-        put16(ph + 10, (uint16_t)len);
-        sum = cksum_add(0, ph, 12);
+        store_be16(ph + 10, (uint16_t)len);
+        sum = inet_sum_add(0, ph, 12);
     } else {
         memcpy(ph, ip + 8, 32);
-        put32(ph + 32, len);
+        store_be32(ph + 32, len);
         ph[36] = ph[37] = ph[38] = 0;
         ph[39] = proto;
-        sum = cksum_add(0, ph, 40);
+        sum = inet_sum_add(0, ph, 40);
     }
-    put16(seg + field, 0);
-    put16(seg + field, csum(seg, len, sum));
+    store_be16(seg + field, 0);
+    store_be16(seg + field, csum(seg, len, sum));
 }
 
 static void finish(struct frame *f, uint32_t len)
@@ -160,14 +148,14 @@ static void icmp_echo(bool v6, bool reply, uint16_t id, uint16_t seq, const uint
                   NULL, 0);
     uint8_t *m = f->b + off;
     m[0] = v6 ? (reply ? 129 : 128) : (reply ? 0 : 8);
-    put16(m + 4, id);
-    put16(m + 6, seq);
+    store_be16(m + 4, id);
+    store_be16(m + 6, seq);
     for (int i = 8; i < 64; i++)
         m[i] = (uint8_t)i;
     if (v6)
         l4_csum(f, ipoff, off, plen, 2, 58);
     else
-        put16(m + 2, csum(m, plen, 0));
+        store_be16(m + 2, csum(m, plen, 0));
     finish(f, off + plen);
 }
 
@@ -196,13 +184,13 @@ static void tcp(const struct tcpseg *t)
         off = ip4(f, off, 6, len, 777, 0x4000, t->reverse ? ip_b : ip_a, t->reverse ? ip_a : ip_b,
                   NULL, 0);
     uint8_t *h = f->b + off;
-    put16(h, t->sport);
-    put16(h + 2, t->dport);
-    put32(h + 4, t->seq);
-    put32(h + 8, t->ack);
+    store_be16(h, t->sport);
+    store_be16(h + 2, t->dport);
+    store_be32(h + 4, t->seq);
+    store_be32(h + 8, t->ack);
     h[12] = (uint8_t)(hlen / 4 << 4);
     h[13] = t->flags;
-    put16(h + 14, t->win);
+    store_be16(h + 14, t->win);
     if (t->optlen)
         memcpy(h + 20, t->opts, t->optlen);
     for (uint32_t i = 0; i < t->datalen; i++)
@@ -223,9 +211,9 @@ static void udp(bool v6, uint16_t sport, uint16_t dport, uint32_t datalen, int c
     else
         off = ip4(f, off, 17, len, 4242, 0, ip_a, ip_b, NULL, 0);
     uint8_t *h = f->b + off;
-    put16(h, sport);
-    put16(h + 2, dport);
-    put16(h + 4, (uint16_t)len);
+    store_be16(h, sport);
+    store_be16(h + 2, dport);
+    store_be16(h + 4, (uint16_t)len);
     for (uint32_t i = 0; i < datalen; i++)
         h[8 + i] = (uint8_t)i;
     if (csum_mode != 0)
@@ -240,11 +228,11 @@ static void arp(bool reply)
     struct frame *f = new_frame();
     uint32_t off = eth(f, reply ? mac_a : bcast, reply ? mac_b : mac_a, 0x0806, NULL, 0);
     uint8_t *a = f->b + off;
-    put16(a, 1);
-    put16(a + 2, 0x0800);
+    store_be16(a, 1);
+    store_be16(a + 2, 0x0800);
     a[4] = 6;
     a[5] = 4;
-    put16(a + 6, reply ? 2 : 1);
+    store_be16(a + 6, reply ? 2 : 1);
     memcpy(a + 8, reply ? mac_b : mac_a, 6);
     memcpy(a + 14, reply ? ip_b : ip_a, 4);
     if (reply)
@@ -282,16 +270,16 @@ static void port_unreachable(void)
     /* The quoted datagram: IPv4 + 8 bytes of UDP from a to b port 33434. */
     uint8_t *q = m + 8;
     q[0] = 0x45;
-    put16(q + 2, 28 + 12);
+    store_be16(q + 2, 28 + 12);
     q[8] = 1;
     q[9] = 17;
     memcpy(q + 12, ip_a, 4);
     memcpy(q + 16, ip_b, 4);
-    put16(q + 10, csum(q, 20, 0));
-    put16(q + 20, 50000);
-    put16(q + 22, 33434);
-    put16(q + 24, 20);
-    put16(m + 2, csum(m, 36, 0));
+    store_be16(q + 10, csum(q, 20, 0));
+    store_be16(q + 20, 50000);
+    store_be16(q + 22, 33434);
+    store_be16(q + 24, 20);
+    store_be16(m + 2, csum(m, 36, 0));
     finish(f, off + 36);
 }
 
@@ -304,14 +292,14 @@ static void time_exceeded(void)
     m[0] = 11;
     uint8_t *q = m + 8;
     q[0] = 0x45;
-    put16(q + 2, 60);
+    store_be16(q + 2, 60);
     q[8] = 1;
     q[9] = 1;
     memcpy(q + 12, ip_a, 4);
     memcpy(q + 16, ip_b, 4);
-    put16(q + 10, csum(q, 20, 0));
+    store_be16(q + 10, csum(q, 20, 0));
     q[20] = 8;
-    put16(m + 2, csum(m, 36, 0));
+    store_be16(m + 2, csum(m, 36, 0));
     finish(f, off + 36);
 }
 
@@ -321,9 +309,9 @@ static void fragments(void)
     struct frame *f = new_frame();
     uint32_t off = eth(f, mac_b, mac_a, 0x0800, NULL, 0);
     off = ip4(f, off, 17, 48, 555, 0x2000, ip_a, ip_b, NULL, 0);
-    put16(f->b + off, 33333);
-    put16(f->b + off + 2, 44444);
-    put16(f->b + off + 4, 1008);
+    store_be16(f->b + off, 33333);
+    store_be16(f->b + off + 2, 44444);
+    store_be16(f->b + off + 4, 1008);
     finish(f, off + 48);
     f = new_frame();
     off = eth(f, mac_b, mac_a, 0x0800, NULL, 0);
@@ -339,8 +327,8 @@ static void ip_with_options(void)
     off = ip4(f, off, 1, 8, 7, 0, ip_a, ip_b, ra, 4);
     uint8_t *m = f->b + off;
     m[0] = 8;
-    put16(m + 4, 1);
-    put16(m + 2, csum(m, 8, 0));
+    store_be16(m + 4, 1);
+    store_be16(m + 2, csum(m, 8, 0));
     finish(f, off + 8);
     /* A header with a wrong checksum. */
     f = new_frame();
@@ -349,7 +337,7 @@ static void ip_with_options(void)
     f->b[off - 10] ^= 0x40;
     m = f->b + off;
     m[0] = 8;
-    put16(m + 2, csum(m, 8, 0));
+    store_be16(m + 2, csum(m, 8, 0));
     finish(f, off + 8);
 }
 
@@ -367,16 +355,16 @@ static void mld_report(void)
     h[6] = 1; /* padn */
     uint8_t *m = h + 8;
     m[0] = 143;
-    put16(m + 6, 1);
+    store_be16(m + 6, 1);
     m[8] = 4;
     memcpy(m + 12, (const uint8_t[]){0xff, 0x02, [15] = 0xfb}, 16);
     /* The checksum covers the ICMPv6 message only. */
     uint8_t ph[40];
     memcpy(ph, f->b + ipoff + 8, 32);
-    put32(ph + 32, 28);
+    store_be32(ph + 32, 28);
     memset(ph + 36, 0, 3);
     ph[39] = 58;
-    put16(m + 2, csum(m, 28, cksum_add(0, ph, 40)));
+    store_be16(m + 2, csum(m, 28, inet_sum_add(0, ph, 40)));
     finish(f, off + 36);
 }
 

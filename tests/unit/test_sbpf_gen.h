@@ -3,6 +3,7 @@
 #ifndef SLUICE_TEST_SBPF_GEN_H
 #define SLUICE_TEST_SBPF_GEN_H
 
+#include "byteorder.h"
 #include "sbpf.h"
 
 #include <stdbool.h>
@@ -65,18 +66,6 @@ static inline void gen_bytes(struct gen_rng *r, uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         p[i] = (uint8_t)gen_u32(r);
-}
-
-static inline void put16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static inline void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, v >> 16);
-    put16(p + 2, v);
 }
 
 /* Addresses the expression corpus names, so that its filters match some frames. */
@@ -166,8 +155,8 @@ static inline size_t gen_l4(struct gen_rng *r, uint8_t proto, uint8_t *p, size_t
     switch (proto) {
     case 6: { /* TCP */
         unsigned doff = gen_chance(r, 80) ? 5 : 5 + gen_below(r, 11);
-        put16(hdr, gen_port(r));
-        put16(hdr + 2, gen_port(r));
+        store_be16(hdr, gen_port(r));
+        store_be16(hdr + 2, gen_port(r));
         hdr[12] = (uint8_t)(doff << 4);
         if (gen_chance(r, 60)) { /* common flag sets */
             static const uint8_t flags[] = {0x02, 0x12, 0x10, 0x18, 0x11, 0x04, 0x14, 0x01};
@@ -177,8 +166,8 @@ static inline size_t gen_l4(struct gen_rng *r, uint8_t proto, uint8_t *p, size_t
         break;
     }
     case 17: /* UDP */
-        put16(hdr, gen_port(r));
-        put16(hdr + 2, gen_port(r));
+        store_be16(hdr, gen_port(r));
+        store_be16(hdr + 2, gen_port(r));
         len = 8;
         break;
     case 1:    /* ICMP */
@@ -230,30 +219,30 @@ static inline size_t gen_frame(struct gen_rng *r, uint8_t *f, size_t cap)
     off = 12;
     unsigned tags = gen_chance(r, 80) ? 0 : 1 + gen_below(r, 2);
     for (unsigned t = 0; t < tags; t++) {
-        put16(f + off, (t == 0 && tags == 2 && gen_chance(r, 50)) ? 0x88a8 : 0x8100);
+        store_be16(f + off, (t == 0 && tags == 2 && gen_chance(r, 50)) ? 0x88a8 : 0x8100);
         uint16_t vid = gen_chance(r, 50) ? (gen_chance(r, 50) ? 100 : 200) : gen_below(r, 4096);
-        put16(f + off + 2, (gen_below(r, 8) << 13) | vid);
+        store_be16(f + off + 2, (gen_below(r, 8) << 13) | vid);
         off += 4;
     }
     unsigned kind = gen_below(r, 100);
     uint8_t *l3 = f + off + 2;
     size_t room = target - off - 2;
     if (kind < 50 && room >= 20) { /* IPv4 */
-        put16(f + off, 0x0800);
+        store_be16(f + off, 0x0800);
         unsigned ihl = gen_chance(r, 90) ? 5 : 5 + gen_below(r, 11);
         if (ihl * 4 > room)
             ihl = 5;
         uint8_t proto = gen_ip_proto(r);
         l3[0] = (uint8_t)(0x40 | ihl);
-        put16(l3 + 2, (uint32_t)room);
+        store_be16(l3 + 2, (uint32_t)room);
         if (gen_chance(r, 85))
-            put16(l3 + 6, gen_chance(r, 50) ? 0x4000 : 0); /* DF or nothing */
+            store_be16(l3 + 6, gen_chance(r, 50) ? 0x4000 : 0); /* DF or nothing */
         else
-            put16(l3 + 6, gen_u32(r) & 0x3fff); /* a fragment */
+            store_be16(l3 + 6, gen_u32(r) & 0x3fff); /* a fragment */
         l3[8] = gen_chance(r, 50) ? (uint8_t)gen_below(r, 128) : (uint8_t)gen_u32(r);
         l3[9] = proto;
-        put32(l3 + 12, gen_ipv4_addr(r));
-        put32(l3 + 16, gen_ipv4_addr(r));
+        store_be32(l3 + 12, gen_ipv4_addr(r));
+        store_be32(l3 + 16, gen_ipv4_addr(r));
         size_t hl = ihl * 4;
         if (proto == 51 && room >= hl + 12) { /* AH before a transport header */
             uint8_t next = gen_chance(r, 50) ? 6 : 17;
@@ -264,9 +253,9 @@ static inline size_t gen_frame(struct gen_rng *r, uint8_t *f, size_t cap)
         }
         gen_l4(r, proto, l3 + hl, room - hl);
     } else if (kind < 75 && room >= 40) { /* IPv6 */
-        put16(f + off, 0x86dd);
-        put32(l3, 0x60000000u | (gen_u32(r) & 0xfffff));
-        put16(l3 + 4, (uint32_t)(room - 40));
+        store_be16(f + off, 0x86dd);
+        store_be32(l3, 0x60000000u | (gen_u32(r) & 0xfffff));
+        store_be16(l3 + 4, (uint32_t)(room - 40));
         l3[7] = (uint8_t)gen_u32(r);
         gen_ipv6_addr(r, l3 + 8);
         gen_ipv6_addr(r, l3 + 24);
@@ -290,17 +279,17 @@ static inline size_t gen_frame(struct gen_rng *r, uint8_t *f, size_t cap)
         *next_field = proto;
         gen_l4(r, proto, l3 + hl, room - hl);
     } else if (kind < 85 && room >= 28) { /* ARP */
-        put16(f + off, gen_chance(r, 90) ? 0x0806 : 0x8035);
-        put16(l3, 1);
-        put16(l3 + 2, 0x0800);
+        store_be16(f + off, gen_chance(r, 90) ? 0x0806 : 0x8035);
+        store_be16(l3, 1);
+        store_be16(l3 + 2, 0x0800);
         l3[4] = 6;
         l3[5] = 4;
-        put16(l3 + 6, 1 + gen_below(r, 2));
+        store_be16(l3 + 6, 1 + gen_below(r, 2));
         gen_mac(r, l3 + 8);
-        put32(l3 + 14, gen_ipv4_addr(r));
-        put32(l3 + 24, gen_ipv4_addr(r));
+        store_be32(l3 + 14, gen_ipv4_addr(r));
+        store_be32(l3 + 24, gen_ipv4_addr(r));
     } else if (kind < 92) { /* 802.3 length + LLC */
-        put16(f + off, (uint32_t)(room < 1500 ? room : 1500));
+        store_be16(f + off, (uint32_t)(room < 1500 ? room : 1500));
         if (room >= 3) {
             static const uint8_t saps[] = {0x42, 0xaa, 0xe0, 0x06};
             l3[0] = l3[1] = saps[gen_below(r, 4)];
@@ -308,7 +297,7 @@ static inline size_t gen_frame(struct gen_rng *r, uint8_t *f, size_t cap)
         }
     } else { /* another EtherType */
         static const uint16_t types[] = {0x88cc, 0x8847, 0x88e5, 0x8863, 0x0842};
-        put16(f + off, gen_chance(r, 60) ? types[gen_below(r, 5)] : gen_u32(r));
+        store_be16(f + off, gen_chance(r, 60) ? types[gen_below(r, 5)] : gen_u32(r));
     }
     return target;
 }
@@ -322,7 +311,7 @@ static inline size_t gen_random_frame(struct gen_rng *r, uint8_t *f, size_t cap)
     gen_bytes(r, f, len);
     if (len >= 14 && gen_chance(r, 50)) {
         static const uint16_t types[] = {0x0800, 0x86dd, 0x0806, 0x8100};
-        put16(f + 12, types[gen_below(r, 4)]);
+        store_be16(f + 12, types[gen_below(r, 4)]);
     }
     return len;
 }

@@ -4,6 +4,9 @@
 
 #include <string.h>
 
+#include "byteorder.h"
+#include "checksum.h"
+
 void frame_mac(uint8_t mac[6], bool receiver, uint16_t index)
 {
     mac[0] = 0x02; /* locally administered, unicast */
@@ -14,71 +17,39 @@ void frame_mac(uint8_t mac[6], bool receiver, uint16_t index)
     mac[5] = (uint8_t)index;
 }
 
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, (uint16_t)(v >> 16));
-    put16(p + 2, (uint16_t)v);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-
-static uint16_t ip_checksum(const uint8_t *hdr)
-{
-    uint32_t sum = 0;
-    for (int i = 0; i < 20; i += 2)
-        sum += get16(hdr + i);
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)~sum;
-}
-
 static void build_headers(uint8_t *out, uint32_t len, const struct frame_id *id)
 {
     frame_mac(out, true, id->rx_port);
     frame_mac(out + 6, false, id->tx_port);
-    put16(out + 12, 0x0800);
+    store_be16(out + 12, 0x0800);
     uint8_t *ip = out + 14;
     uint32_t ip_len = len - 14;
     if (ip_len > 65535)
         ip_len = 65535;
     memset(ip, 0, 20);
     ip[0] = 0x45;
-    put16(ip + 2, (uint16_t)ip_len);
+    store_be16(ip + 2, (uint16_t)ip_len);
     ip[8] = 64;
-    ip[9] = 17;                                /* UDP */
-    put32(ip + 12, 0xc6120000u | id->tx_port); /* 198.18.0.0/15, the benchmarking range */
-    put32(ip + 16, 0xc6130000u | id->rx_port);
-    put16(ip + 10, ip_checksum(ip));
+    ip[9] = 17;                                     /* UDP */
+    store_be32(ip + 12, 0xc6120000u | id->tx_port); /* 198.18.0.0/15, the benchmarking range */
+    store_be32(ip + 16, 0xc6130000u | id->rx_port);
+    store_be16(ip + 10, inet_sum_fold_complement(inet_sum_add(0, ip, 20)));
     uint8_t *udp = ip + 20;
-    put16(udp, (uint16_t)(1024 + id->flow));
-    put16(udp + 2, 9);
-    put16(udp + 4, (uint16_t)(ip_len - 20));
-    put16(udp + 6, 0); /* no UDP checksum */
+    store_be16(udp, (uint16_t)(1024 + id->flow));
+    store_be16(udp + 2, 9);
+    store_be16(udp + 4, (uint16_t)(ip_len - 20));
+    store_be16(udp + 6, 0); /* no UDP checksum */
 }
 
 void frame_build(uint8_t *out, uint32_t len, const struct frame_id *id)
 {
     build_headers(out, len, id);
     uint8_t *s = out + FRAME_HDR;
-    put16(s, FRAME_MAGIC);
+    store_be16(s, FRAME_MAGIC);
     s[2] = (uint8_t)id->tx_port;
     s[3] = (uint8_t)id->rx_port;
-    put16(s + 4, id->flow);
-    put32(s + 6, id->seq);
+    store_be16(s + 4, id->flow);
+    store_be32(s + 6, id->seq);
     memcpy(s + 10, &id->sent_ns, 8);
     uint8_t v = (uint8_t)(id->seq * 31u);
     for (uint32_t i = FRAME_HDR + FRAME_STAMP; i < len; i++)
@@ -87,15 +58,15 @@ void frame_build(uint8_t *out, uint32_t len, const struct frame_id *id)
 
 bool frame_parse(const uint8_t *frame, uint32_t len, struct frame_id *id)
 {
-    if (len < FRAME_MIN || len > FRAME_MAX || get16(frame + 12) != 0x0800)
+    if (len < FRAME_MIN || len > FRAME_MAX || load_be16(frame + 12) != 0x0800)
         return false;
     const uint8_t *s = frame + FRAME_HDR;
-    if (get16(s) != FRAME_MAGIC)
+    if (load_be16(s) != FRAME_MAGIC)
         return false;
     id->tx_port = s[2];
     id->rx_port = s[3];
-    id->flow = get16(s + 4);
-    id->seq = get32(s + 6);
+    id->flow = load_be16(s + 4);
+    id->seq = load_be32(s + 6);
     memcpy(&id->sent_ns, s + 10, 8);
     return true;
 }
@@ -117,6 +88,6 @@ void frame_build_announce(uint8_t *out, uint16_t index)
 {
     memset(out, 0xff, 6);
     frame_mac(out + 6, true, index);
-    put16(out + 12, 0x88b5); /* local experimental ethertype */
+    store_be16(out + 12, 0x88b5); /* local experimental ethertype */
     memset(out + 14, 0, FRAME_MIN - 14);
 }

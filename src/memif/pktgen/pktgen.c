@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "byteorder.h"
 #include "frame.h"
 #include "sluice_memif.h"
 
@@ -191,16 +192,11 @@ static unsigned send_burst(struct gport *p, unsigned want, uint64_t total_sent, 
                 uint8_t *d = bufs[used].data;
                 d[5] = (uint8_t)id.rx_port;
                 d[FRAME_HDR + 3] = (uint8_t)id.rx_port;
-                d[FRAME_HDR + 6] = (uint8_t)(id.seq >> 24);
-                d[FRAME_HDR + 7] = (uint8_t)(id.seq >> 16);
-                d[FRAME_HDR + 8] = (uint8_t)(id.seq >> 8);
-                d[FRAME_HDR + 9] = (uint8_t)id.seq;
+                store_be32(d + FRAME_HDR + 6, id.seq);
                 memcpy(d + FRAME_HDR + 10, &ts, 8);
                 /* The IP and UDP length fields follow the frame's size. */
-                d[16] = (uint8_t)((len - 14) >> 8);
-                d[17] = (uint8_t)(len - 14);
-                d[38] = (uint8_t)((len - 34) >> 8);
-                d[39] = (uint8_t)(len - 34);
+                store_be16(d + 16, (uint16_t)(len - 14));
+                store_be16(d + 38, (uint16_t)(len - 34));
             } else {
                 frame_build(bufs[used].data, len, &id);
             }

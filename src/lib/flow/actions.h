@@ -88,12 +88,4 @@ enum flow_verdict {
 enum flow_verdict flow_actions_execute(const struct flow_actions *acts, struct pkt *p,
                                        const struct flow_output_ops *ops, void *ctx);
 
-/* Checksum arithmetic, exposed for tests and other header editors. */
-/* RFC 1624 eqn. 3: checksum after a 16-bit word of the covered data changes from old to new. */
-uint16_t csum_replace16(uint16_t csum, uint16_t old_word, uint16_t new_word);
-/* One's complement sum of len bytes (big-endian words) added to sum, not folded. */
-uint32_t csum_partial(const uint8_t *data, uint32_t len, uint32_t sum);
-/* Folds and complements a sum into a checksum. */
-uint16_t csum_fold(uint32_t sum);
-
 #endif

@@ -4,19 +4,7 @@
 
 #include <string.h>
 
-static inline uint32_t load_be32(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return __builtin_bswap32(v);
-}
-
-static inline uint32_t load_be16(const uint8_t *p)
-{
-    uint16_t v;
-    memcpy(&v, p, 2);
-    return __builtin_bswap16(v);
-}
+#include "byteorder.h"
 
 /* The bounds tests mirror libpcap's: each operand is compared before any sum is formed, so
  * no k + X can wrap around. */

@@ -72,7 +72,7 @@ static inline void pkt_reset(struct pkt *p)
     p->len = 0;
     p->in_port = 0;
     p->ts_ns = 0;
-    memset(&p->off, 0, sizeof(p->off));
+    memset(&p->offload, 0, sizeof(p->offload));
     p->refcnt = 1;
 }
 
@@ -130,6 +130,6 @@ struct pkt *pkt_clone(const struct pkt *p)
     c->len = p->len;
     c->in_port = p->in_port;
     c->ts_ns = p->ts_ns;
-    c->off = p->off;
+    c->offload = p->offload;
     return c;
 }

@@ -4,10 +4,7 @@
 
 #include <stdio.h>
 
-static inline uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
+#include "byteorder.h"
 
 bool eth_parse(const uint8_t *frame, uint32_t len, struct eth_info *out)
 {
@@ -15,7 +12,7 @@ bool eth_parse(const uint8_t *frame, uint32_t len, struct eth_info *out)
         return false;
     out->dst = frame;
     out->src = frame + 6;
-    uint16_t type = rd16(frame + 12);
+    uint16_t type = load_be16(frame + 12);
     out->tagged = false;
     out->tci = 0;
     out->l3_offset = ETH_HDR_LEN;
@@ -23,8 +20,8 @@ bool eth_parse(const uint8_t *frame, uint32_t len, struct eth_info *out)
         if (len < ETH_HDR_LEN + VLAN_HDR_LEN)
             return false;
         out->tagged = true;
-        out->tci = rd16(frame + 14);
-        type = rd16(frame + 16);
+        out->tci = load_be16(frame + 14);
+        type = load_be16(frame + 16);
         out->l3_offset = ETH_HDR_LEN + VLAN_HDR_LEN;
     }
     out->ethertype = type;
@@ -37,10 +34,8 @@ bool eth_push_vlan(uint8_t **data, uint32_t *len, unsigned headroom, uint16_t tp
         return false;
     uint8_t *d = *data - VLAN_HDR_LEN;
     memmove(d, *data, 12);
-    d[12] = (uint8_t)(tpid >> 8);
-    d[13] = (uint8_t)tpid;
-    d[14] = (uint8_t)(tci >> 8);
-    d[15] = (uint8_t)tci;
+    store_be16(d + 12, tpid);
+    store_be16(d + 14, tci);
     *data = d;
     *len += VLAN_HDR_LEN;
     return true;
@@ -51,7 +46,7 @@ bool eth_pop_vlan(uint8_t **data, uint32_t *len)
     uint8_t *d = *data;
     if (*len < ETH_HDR_LEN + VLAN_HDR_LEN)
         return false;
-    uint16_t type = rd16(d + 12);
+    uint16_t type = load_be16(d + 12);
     if (type != ETHTYPE_VLAN && type != ETHTYPE_QINQ)
         return false;
     memmove(d + VLAN_HDR_LEN, d, 12);

@@ -26,14 +26,14 @@ struct pkt_offload {
 struct pkt_pool;
 
 struct pkt {
-    uint8_t *data;    /* first byte of the frame */
-    uint32_t len;     /* bytes in the frame */
-    uint32_t in_port; /* index of the receiving port */
-    uint64_t ts_ns;   /* receive time, CLOCK_REALTIME nanoseconds */
-    struct pkt_offload off;
-    uint16_t refcnt;       /* outputs still holding the packet (data-plane thread only) */
-    struct pkt_pool *pool; /* NULL only for packets built outside a pool (tests) */
-    uint8_t *buf;          /* start of the buffer, data - buf is the headroom */
+    uint8_t *data;              /* first byte of the frame */
+    uint32_t len;               /* bytes in the frame */
+    uint32_t in_port;           /* index of the receiving port */
+    uint64_t ts_ns;             /* receive time, CLOCK_REALTIME nanoseconds */
+    struct pkt_offload offload; /* what the sender left to offload: partial checksum, GSO */
+    uint16_t refcnt;            /* outputs still holding the packet (data-plane thread only) */
+    struct pkt_pool *pool;      /* NULL only for packets built outside a pool (tests) */
+    uint8_t *buf;               /* start of the buffer, data - buf is the headroom */
     uint32_t buf_size;
 };
 

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "byteorder.h"
+#include "checksum.h"
 #include "eth.h"
 #include "flowkey.h"
 
@@ -91,47 +93,6 @@ bool flow_actions_modify(const struct flow_actions *acts)
     return acts->n && (acts->a[0].changes_later || acts->a[0].type >= FA_MOD_VLAN_VID);
 }
 
-/* ---- checksums ---- */
-
-uint16_t csum_replace16(uint16_t csum, uint16_t old_word, uint16_t new_word)
-{
-    uint32_t sum = (uint16_t)~csum + (uint32_t)(uint16_t)~old_word + new_word;
-    sum = (sum & 0xffff) + (sum >> 16);
-    sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)~sum;
-}
-
-uint32_t csum_partial(const uint8_t *data, uint32_t len, uint32_t sum)
-{
-    uint64_t s = sum;
-    uint32_t i = 0;
-    for (; i + 1 < len; i += 2)
-        s += (uint32_t)(data[i] << 8 | data[i + 1]);
-    if (i < len)
-        s += (uint32_t)data[i] << 8;
-    while (s >> 32)
-        s = (s & 0xffffffffu) + (s >> 32);
-    return (uint32_t)s;
-}
-
-uint16_t csum_fold(uint32_t sum)
-{
-    sum = (sum & 0xffff) + (sum >> 16);
-    sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)~sum;
-}
-
-static inline uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline void wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
 /* ---- execution ---- */
 
 struct exec {
@@ -165,7 +126,8 @@ static bool is_ipv6(struct exec *x)
  * finishes the offload? Then pseudo-header changes update it, payload changes do not. */
 static bool l4_csum_partial(const struct exec *x)
 {
-    return (x->p->off.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && x->p->off.csum_start == x->lay.l4;
+    return (x->p->offload.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+           x->p->offload.csum_start == x->lay.l4;
 }
 
 /* Where the TCP or UDP checksum is, or NULL (other protocols, later fragments, short). */
@@ -186,20 +148,20 @@ static void l4_word_changed(struct exec *x, uint16_t old_word, uint16_t new_word
     uint8_t *f = l4_csum_field(x);
     if (!f || old_word == new_word)
         return;
-    uint16_t c = rd16(f);
+    uint16_t c = load_be16(f);
     if (l4_csum_partial(x)) {
         if (in_pseudo)
-            wr16(f, (uint16_t)~csum_replace16((uint16_t)~c, old_word, new_word));
+            store_be16(f, (uint16_t)~inet_csum_replace16((uint16_t)~c, old_word, new_word));
         return;
     }
     if (x->key.nw_proto == IPPROTO_NUM_UDP) {
         if (c == 0)
             return; /* no checksum, and it stays that way */
-        c = csum_replace16(c, old_word, new_word);
-        wr16(f, c ? c : 0xffff);
+        c = inet_csum_replace16(c, old_word, new_word);
+        store_be16(f, c ? c : 0xffff);
         return;
     }
-    wr16(f, csum_replace16(c, old_word, new_word));
+    store_be16(f, inet_csum_replace16(c, old_word, new_word));
 }
 
 static void set_ipv4_addr(struct exec *x, unsigned offset, uint32_t addr)
@@ -209,9 +171,9 @@ static void set_ipv4_addr(struct exec *x, unsigned offset, uint32_t addr)
     uint8_t *ip = x->p->data + x->lay.l3;
     for (unsigned i = 0; i < 2; i++) {
         uint8_t *w = ip + offset + 2 * i;
-        uint16_t old_word = rd16(w), new_word = (uint16_t)(addr >> (16 - 16 * i));
-        wr16(w, new_word);
-        wr16(ip + 10, csum_replace16(rd16(ip + 10), old_word, new_word));
+        uint16_t old_word = load_be16(w), new_word = (uint16_t)(addr >> (16 - 16 * i));
+        store_be16(w, new_word);
+        store_be16(ip + 10, inet_csum_replace16(load_be16(ip + 10), old_word, new_word));
         l4_word_changed(x, old_word, new_word, true);
     }
     if (offset == 12)
@@ -226,8 +188,8 @@ static void set_tp_port(struct exec *x, unsigned offset, uint16_t port)
     if (!x->lay.l4 || (x->key.nw_proto != IPPROTO_NUM_TCP && x->key.nw_proto != IPPROTO_NUM_UDP))
         return;
     uint8_t *w = x->p->data + x->lay.l4 + offset;
-    uint16_t old_word = rd16(w);
-    wr16(w, port);
+    uint16_t old_word = load_be16(w);
+    store_be16(w, port);
     l4_word_changed(x, old_word, port, false);
 }
 
@@ -235,9 +197,9 @@ static void set_tos(struct exec *x, uint8_t dscp_bits)
 {
     if (is_ipv4(x)) {
         uint8_t *ip = x->p->data + x->lay.l3;
-        uint16_t old_word = rd16(ip);
+        uint16_t old_word = load_be16(ip);
         ip[1] = (uint8_t)((ip[1] & 0x03) | (dscp_bits & 0xfc));
-        wr16(ip + 10, csum_replace16(rd16(ip + 10), old_word, rd16(ip)));
+        store_be16(ip + 10, inet_csum_replace16(load_be16(ip + 10), old_word, load_be16(ip)));
     } else if (is_ipv6(x)) {
         uint8_t *ip = x->p->data + x->lay.l3;
         uint8_t tc = (uint8_t)((ip[0] & 0x0f) << 4 | ip[1] >> 4);
@@ -254,9 +216,9 @@ static bool dec_ttl(struct exec *x)
         uint8_t *ip = x->p->data + x->lay.l3;
         if (ip[8] <= 1)
             return false;
-        uint16_t old_word = rd16(ip + 8);
+        uint16_t old_word = load_be16(ip + 8);
         ip[8]--;
-        wr16(ip + 10, csum_replace16(rd16(ip + 10), old_word, rd16(ip + 8)));
+        store_be16(ip + 10, inet_csum_replace16(load_be16(ip + 10), old_word, load_be16(ip + 8)));
     } else if (is_ipv6(x)) {
         uint8_t *ip = x->p->data + x->lay.l3;
         if (ip[7] <= 1)
@@ -270,17 +232,17 @@ static bool frame_has_tag(const struct pkt *p)
 {
     if (p->len < ETH_HDR_LEN + VLAN_HDR_LEN)
         return false;
-    uint16_t type = rd16(p->data + 12);
+    uint16_t type = load_be16(p->data + 12);
     return type == ETHTYPE_VLAN || type == ETHTYPE_QINQ;
 }
 
 /* Offload offsets count from the frame start: a tag added or removed in front shifts them. */
 static void shift_offload(struct pkt *p, int delta)
 {
-    if (p->off.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
-        p->off.csum_start = (uint16_t)(p->off.csum_start + delta);
-    if (p->off.hdr_len)
-        p->off.hdr_len = (uint16_t)(p->off.hdr_len + delta);
+    if (p->offload.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+        p->offload.csum_start = (uint16_t)(p->offload.csum_start + delta);
+    if (p->offload.hdr_len)
+        p->offload.hdr_len = (uint16_t)(p->offload.hdr_len + delta);
 }
 
 static bool push_tag(struct exec *x, uint16_t tpid, uint16_t tci)
@@ -313,8 +275,8 @@ static bool set_tci(struct exec *x, uint16_t bits, uint16_t mask)
 {
     struct pkt *p = x->p;
     if (frame_has_tag(p)) {
-        uint16_t tci = rd16(p->data + 14);
-        wr16(p->data + 14, (uint16_t)((tci & ~mask) | bits));
+        uint16_t tci = load_be16(p->data + 14);
+        store_be16(p->data + 14, (uint16_t)((tci & ~mask) | bits));
         return true;
     }
     return push_tag(x, ETHTYPE_VLAN, bits);

@@ -2,6 +2,7 @@
  * IPv6 (with a bounded extension-header walk), ARP and the transport headers. */
 #include "flowkey.h"
 
+#include "byteorder.h"
 #include "eth.h"
 
 #define IP6_NH_HOPOPTS 0
@@ -13,16 +14,6 @@
 /* 802.3 frames carry a length, not a type, where the Ethertype would be; they all get this
  * type, as in Open vSwitch, so that a rule can still tell them apart. */
 #define DL_TYPE_NONE 0x05ff
-
-static inline uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /* Transport fields of a header starting at off with `avail` bytes inside the datagram. */
 static void parse_l4(const uint8_t *frame, uint32_t off, uint32_t avail, bool ipv6,
@@ -59,10 +50,10 @@ static void parse_l4(const uint8_t *frame, uint32_t off, uint32_t avail, bool ip
         key->tp_src = p[0];
         key->tp_dst = p[1];
     } else {
-        key->tp_src = rd16(p);
-        key->tp_dst = rd16(p + 2);
+        key->tp_src = load_be16(p);
+        key->tp_dst = load_be16(p + 2);
         if (key->nw_proto == IPPROTO_NUM_TCP)
-            key->tcp_flags = rd16(p + 12) & FLOW_TCP_FLAGS_MASK;
+            key->tcp_flags = load_be16(p + 12) & FLOW_TCP_FLAGS_MASK;
     }
     lay->l4 = (uint16_t)off;
     lay->l4_len = (uint16_t)(avail > 0xffff ? 0xffff : avail);
@@ -75,15 +66,15 @@ static void parse_ipv4(const uint8_t *frame, uint32_t len, uint32_t off, struct 
         return;
     const uint8_t *b = frame + off;
     uint32_t ihl = (b[0] & 0x0fu) * 4;
-    uint32_t total = rd16(b + 2);
+    uint32_t total = load_be16(b + 2);
     if ((b[0] >> 4) != 4 || ihl < 20 || total < ihl || total > len - off)
         return;
     key->nw_tos = b[1];
     key->nw_ttl = b[8];
     key->nw_proto = b[9];
-    key->nw_src = rd32(b + 12);
-    key->nw_dst = rd32(b + 16);
-    uint16_t frag = rd16(b + 6);
+    key->nw_src = load_be32(b + 12);
+    key->nw_dst = load_be32(b + 16);
+    uint16_t frag = load_be16(b + 6);
     if (frag & 0x3fff) {
         key->nw_frag = FLOW_FRAG_ANY;
         if (frag & 0x1fff)
@@ -102,11 +93,11 @@ static void parse_ipv6(const uint8_t *frame, uint32_t len, uint32_t off, struct 
     if (len - off < 40)
         return;
     const uint8_t *b = frame + off;
-    uint32_t end = off + 40 + rd16(b + 4);
+    uint32_t end = off + 40 + load_be16(b + 4);
     if ((b[0] >> 4) != 6 || end > len)
         return;
     key->nw_tos = (uint8_t)((b[0] & 0x0f) << 4 | b[1] >> 4);
-    key->ipv6_label = (uint32_t)(b[1] & 0x0f) << 16 | rd16(b + 2);
+    key->ipv6_label = (uint32_t)(b[1] & 0x0f) << 16 | load_be16(b + 2);
     key->nw_ttl = b[7];
     memcpy(key->ipv6_src, b + 8, 16);
     memcpy(key->ipv6_dst, b + 24, 16);
@@ -128,7 +119,7 @@ static void parse_ipv6(const uint8_t *frame, uint32_t len, uint32_t off, struct 
         }
         const uint8_t *h = frame + p;
         if (nh == IP6_NH_FRAGMENT) {
-            uint16_t fo = rd16(h + 2);
+            uint16_t fo = load_be16(h + 2);
             key->nw_frag |= FLOW_FRAG_ANY;
             if (fo & 0xfff8) {
                 key->nw_frag |= FLOW_FRAG_LATER;
@@ -158,12 +149,12 @@ static void parse_arp(const uint8_t *frame, uint32_t len, uint32_t off, struct f
         return;
     const uint8_t *b = frame + off;
     /* Only Ethernet/IPv4 ARP has the addresses a rule can name. */
-    if (rd16(b) != 1 || rd16(b + 2) != ETHTYPE_IPV4 || b[4] != 6 || b[5] != 4)
+    if (load_be16(b) != 1 || load_be16(b + 2) != ETHTYPE_IPV4 || b[4] != 6 || b[5] != 4)
         return;
-    uint16_t op = rd16(b + 6);
+    uint16_t op = load_be16(b + 6);
     key->nw_proto = op <= 0xff ? (uint8_t)op : 0;
-    key->nw_src = rd32(b + 14);
-    key->nw_dst = rd32(b + 24);
+    key->nw_src = load_be32(b + 14);
+    key->nw_dst = load_be32(b + 24);
 }
 
 bool flowkey_extract(const uint8_t *frame, uint32_t len, uint32_t in_port, struct flow_key *key,

@@ -6,38 +6,9 @@
 #include <linux/virtio_net.h>
 #include <string.h>
 
+#include "byteorder.h"
+#include "checksum.h"
 #include "eth.h"
-
-static inline uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline void wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-uint32_t inet_csum_add(uint32_t sum, const uint8_t *data, uint32_t len)
-{
-    uint64_t s = sum;
-    uint32_t i = 0;
-    for (; i + 1 < len; i += 2)
-        s += rd16(data + i);
-    if (i < len)
-        s += (uint32_t)data[i] << 8;
-    while (s >> 32)
-        s = (s & 0xffffffffu) + (s >> 32);
-    return (uint32_t)s;
-}
-
-uint16_t inet_csum_fold(uint32_t sum)
-{
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)sum;
-}
 
 void offload_from_vnet(const struct virtio_net_hdr *vh, struct pkt_offload *off)
 {
@@ -69,15 +40,15 @@ void offload_shift(struct pkt_offload *off, int delta)
 
 int offload_finish_csum(struct pkt *p)
 {
-    if (!(p->off.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+    if (!(p->offload.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
         return 0;
-    uint32_t start = p->off.csum_start, at = start + p->off.csum_offset;
+    uint32_t start = p->offload.csum_start, at = start + p->offload.csum_offset;
     if (start >= p->len || at + 2 > p->len)
         return -1;
     /* The field holds the pseudo-header sum; summing over it completes the checksum. */
-    uint16_t c = (uint16_t)~inet_csum_fold(inet_csum_add(0, p->data + start, p->len - start));
-    wr16(p->data + at, c);
-    p->off.flags &= (uint8_t)~VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    uint16_t c = inet_sum_fold_complement(inet_sum_add(0, p->data + start, p->len - start));
+    store_be16(p->data + at, c);
+    p->offload.flags &= (uint8_t)~VIRTIO_NET_HDR_F_NEEDS_CSUM;
     return 0;
 }
 
@@ -86,20 +57,20 @@ static void tcp_full_csum(uint8_t *l3, bool v6, uint8_t *l4, uint32_t l4len)
 {
     uint32_t sum = 0;
     if (v6) {
-        sum = inet_csum_add(sum, l3 + 8, 32);
+        sum = inet_sum_add(sum, l3 + 8, 32);
     } else {
-        sum = inet_csum_add(sum, l3 + 12, 8);
+        sum = inet_sum_add(sum, l3 + 12, 8);
     }
     sum += 6 + l4len;
-    wr16(l4 + 16, 0);
-    sum = inet_csum_add(sum, l4, l4len);
-    uint16_t c = (uint16_t)~inet_csum_fold(sum);
-    wr16(l4 + 16, c);
+    store_be16(l4 + 16, 0);
+    sum = inet_sum_add(sum, l4, l4len);
+    uint16_t c = inet_sum_fold_complement(sum);
+    store_be16(l4 + 16, c);
 }
 
 unsigned offload_segment(const struct pkt *p, struct pkt **out, unsigned max)
 {
-    uint8_t type = p->off.gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
+    uint8_t type = p->offload.gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
     if (type != VIRTIO_NET_HDR_GSO_TCPV4 && type != VIRTIO_NET_HDR_GSO_TCPV6)
         return 0;
     bool v6 = type == VIRTIO_NET_HDR_GSO_TCPV6;
@@ -123,7 +94,7 @@ unsigned offload_segment(const struct pkt *p, struct pkt **out, unsigned max)
         return 0;
     uint32_t tcplen = (uint32_t)(p->data[l4 + 12] >> 4) * 4;
     uint32_t hlen = l4 + tcplen;
-    uint32_t mss = p->off.gso_size;
+    uint32_t mss = p->offload.gso_size;
     if (tcplen < 20 || hlen > p->len || mss == 0)
         return 0;
     uint32_t payload = p->len - hlen;
@@ -131,8 +102,8 @@ unsigned offload_segment(const struct pkt *p, struct pkt **out, unsigned max)
     struct pkt_pool *pool = p->pool;
     if (!pool || nseg > max || pkt_pool_available(pool) < nseg)
         return 0;
-    uint32_t seq0 = (uint32_t)rd16(p->data + l4 + 4) << 16 | rd16(p->data + l4 + 6);
-    uint16_t id0 = v6 ? 0 : rd16(p->data + l3 + 4);
+    uint32_t seq0 = load_be32(p->data + l4 + 4);
+    uint16_t id0 = v6 ? 0 : load_be16(p->data + l3 + 4);
     uint8_t flags = p->data[l4 + 13];
     for (unsigned i = 0; i < nseg; i++) {
         uint32_t off = i * mss;
@@ -153,16 +124,15 @@ unsigned offload_segment(const struct pkt *p, struct pkt **out, unsigned max)
         s->len = hlen + chunk;
         uint8_t *ip = s->data + l3, *tcp = s->data + l4;
         if (v6) {
-            wr16(ip + 4, (uint16_t)(l3len - 40 + tcplen + chunk));
+            store_be16(ip + 4, (uint16_t)(l3len - 40 + tcplen + chunk));
         } else {
-            wr16(ip + 2, (uint16_t)(l3len + tcplen + chunk));
-            wr16(ip + 4, (uint16_t)(id0 + i));
-            wr16(ip + 10, 0);
-            wr16(ip + 10, (uint16_t)~inet_csum_fold(inet_csum_add(0, ip, l3len)));
+            store_be16(ip + 2, (uint16_t)(l3len + tcplen + chunk));
+            store_be16(ip + 4, (uint16_t)(id0 + i));
+            store_be16(ip + 10, 0);
+            store_be16(ip + 10, inet_sum_fold_complement(inet_sum_add(0, ip, l3len)));
         }
         uint32_t seq = seq0 + off;
-        wr16(tcp + 4, (uint16_t)(seq >> 16));
-        wr16(tcp + 6, (uint16_t)seq);
+        store_be32(tcp + 4, seq);
         uint8_t f = flags;
         if (i + 1 < nseg)
             f &= (uint8_t)~0x09; /* FIN and PSH only on the last segment */

@@ -26,8 +26,4 @@ int offload_finish_csum(struct pkt *p);
  * when a segment would not fit in a pool buffer. */
 unsigned offload_segment(const struct pkt *p, struct pkt **out, unsigned max);
 
-/* The Internet checksum of a buffer, folded, not complemented. */
-uint16_t inet_csum_fold(uint32_t sum);
-uint32_t inet_csum_add(uint32_t sum, const uint8_t *data, uint32_t len);
-
 #endif

@@ -2,6 +2,7 @@
  * counts them. A tag (802.1Q or 802.1ad, up to two) is looked through to find the protocol. */
 #include "trafstats.h"
 
+#include "byteorder.h"
 #include "eth.h"
 
 const char *const ts_l3_names[TS_L3_MAX] = {"ipv4", "ipv6", "arp", "other"};
@@ -48,12 +49,12 @@ struct ts_class trafstats_classify(const uint8_t *f, uint32_t len)
     else if (eth_is_multicast(f))
         c.cast = TS_MULTICAST;
     uint32_t off = 12;
-    uint16_t type = (uint16_t)(f[off] << 8 | f[off + 1]);
+    uint16_t type = load_be16(f + off);
     for (int tags = 0; tags < 2 && (type == ETHTYPE_VLAN || type == ETHTYPE_QINQ); tags++) {
         off += VLAN_HDR_LEN;
         if (off + 2 > len)
             return c;
-        type = (uint16_t)(f[off] << 8 | f[off + 1]);
+        type = load_be16(f + off);
     }
     off += 2;
     if (type == ETHTYPE_IPV4) {
