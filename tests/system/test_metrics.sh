@@ -243,7 +243,7 @@ check "and promptly (${elapsed} ms)" test "$elapsed" -lt 1500
 start=$(date +%s%N)
 show_quietly() { ctl show >/dev/null; }
 check "control socket answers meanwhile" show_quietly
-check "it answers promptly" test $((($(date +%s%N) - start) / 1000000)) -lt 1000
+check "it answers promptly (well inside the 5 s client deadlines)" test $((($(date +%s%N) - start) / 1000000)) -lt 2000
 check "the slow readers are still being sent their answer" held_by_sluiced "$NEVER_PORT"
 check "(both)" held_by_sluiced "$TRICKLE_PORT"
 sleep 6.5
