@@ -1,5 +1,5 @@
 /* port_afpacket.c - the `afpacket` port: an existing Linux interface, received through a
- * TPACKET_V3 mmap ring and sent with one sendmmsg per burst, offload state kept. */
+ * TPACKET_V2 (default) or TPACKET_V3 mmap ring and sent with one sendmmsg per burst. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_packet.h>
@@ -18,22 +18,30 @@
 #include "offload.h"
 #include "port.h"
 
-/* Blocks are handed over when full or after RX_RETIRE_MS; many small blocks let the ring absorb
- * a long stall (16 MiB: about 100k minimum-size frames) while each still fits a 64 KiB GSO
- * frame. */
+/* Both rings take 16 MiB. V3 hands a block over when it is full or after RX_RETIRE_MS: many
+ * small blocks absorb a long stall (about 100k minimum-size frames) while each still fits a
+ * 64 KiB GSO frame, but a lone frame waits for the block timer (1 ms or more). V2 hands over
+ * every frame as it is written and wakes the poller for it; its 8192 fixed slots of
+ * RX_FRAME_SIZE hold any MTU-sized frame, and larger ones (GSO) reach us through the socket's
+ * receive queue instead (PACKET_COPY_THRESH), in ring order. */
 #define RX_BLOCK_SIZE (1u << 17)
 #define RX_BLOCKS 128
 #define RX_FRAME_SIZE 2048
-#define RX_RETIRE_MS 1 /* a partly filled block is handed over after this long */
+#define RX_SLOTS (RX_BLOCK_SIZE / RX_FRAME_SIZE * RX_BLOCKS)
+#define RX_RETIRE_MS 1 /* V3: a partly filled block is handed over after this long */
+/* V2: room for the oversized frames queued beside the ring (each holds its whole skb). */
+#define RX_QUEUE_BYTES (8 << 20)
 
 struct afp {
     char dev[IFNAMSIZ];
     int ifindex;
     int rx_fd, tx_fd;
+    bool v3;
     uint8_t *ring;
     size_t ring_size;
-    unsigned cur_block;
-    struct tpacket3_hdr *cur_frame; /* next frame in the current block, NULL between blocks */
+    unsigned cur_slot;              /* V2: next slot to look at */
+    unsigned cur_block;             /* V3 */
+    struct tpacket3_hdr *cur_frame; /* V3: next frame in the current block, NULL between blocks */
     uint32_t frames_left;
 };
 
@@ -44,24 +52,35 @@ static struct tpacket_block_desc *block_at(struct afp *a, unsigned i)
 
 static int setup_rx(struct afp *a, char *err, size_t errlen)
 {
-    int one = 1, v3 = TPACKET_V3;
+    int one = 1, version = a->v3 ? TPACKET_V3 : TPACKET_V2;
     a->rx_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (a->rx_fd < 0) {
         snprintf(err, errlen, "cannot open a packet socket: %s", strerror(errno));
         return -1;
     }
+    /* tpacket_req is the leading part of tpacket_req3; V2 reads only that part. */
     struct tpacket_req3 req = {
         .tp_block_size = RX_BLOCK_SIZE,
         .tp_block_nr = RX_BLOCKS,
         .tp_frame_size = RX_FRAME_SIZE,
-        .tp_frame_nr = RX_BLOCK_SIZE / RX_FRAME_SIZE * RX_BLOCKS,
-        .tp_retire_blk_tov = RX_RETIRE_MS,
+        .tp_frame_nr = RX_SLOTS,
+        .tp_retire_blk_tov = a->v3 ? RX_RETIRE_MS : 0,
     };
-    if (setsockopt(a->rx_fd, SOL_PACKET, PACKET_VERSION, &v3, sizeof(v3)) < 0 ||
+    socklen_t reqlen = a->v3 ? sizeof(req) : sizeof(struct tpacket_req);
+    if (setsockopt(a->rx_fd, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) < 0 ||
         setsockopt(a->rx_fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0 ||
-        setsockopt(a->rx_fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0) {
+        setsockopt(a->rx_fd, SOL_PACKET, PACKET_RX_RING, &req, reqlen) < 0) {
         snprintf(err, errlen, "cannot set up the receive ring: %s", strerror(errno));
         return -1;
+    }
+    if (!a->v3) {
+        int qbytes = RX_QUEUE_BYTES;
+        if (setsockopt(a->rx_fd, SOL_PACKET, PACKET_COPY_THRESH, &one, sizeof(one)) < 0) {
+            snprintf(err, errlen, "cannot queue large frames beside the ring: %s", strerror(errno));
+            return -1;
+        }
+        if (setsockopt(a->rx_fd, SOL_SOCKET, SO_RCVBUFFORCE, &qbytes, sizeof(qbytes)) < 0)
+            setsockopt(a->rx_fd, SOL_SOCKET, SO_RCVBUF, &qbytes, sizeof(qbytes));
     }
     a->ring_size = (size_t)RX_BLOCK_SIZE * RX_BLOCKS;
     a->ring = mmap(NULL, a->ring_size, PROT_READ | PROT_WRITE,
@@ -139,6 +158,13 @@ static int afp_open(struct port *p, char *err, size_t errlen)
     }
     a->rx_fd = a->tx_fd = -1;
     snprintf(a->dev, sizeof(a->dev), "%s", dev);
+    const char *ring = port_arg(&p->args, "rx_ring");
+    if (ring && strcmp(ring, "v2") != 0 && strcmp(ring, "v3") != 0) {
+        snprintf(err, errlen, "rx_ring must be v2 or v3, not %s", ring);
+        afp_free(a);
+        return -1;
+    }
+    a->v3 = ring && strcmp(ring, "v3") == 0;
     a->ifindex = (int)if_nametoindex(dev);
     if (a->ifindex == 0) {
         snprintf(err, errlen, "no such interface: %s", dev);
@@ -161,40 +187,55 @@ static void release_block(struct afp *a)
     a->cur_frame = NULL;
 }
 
-/* Copies one ring frame into a packet, putting back the 802.1Q tag the kernel took out. */
-static bool copy_frame(struct port *port, const struct tpacket3_hdr *h, struct pkt *p)
+/* What the ring's frame header says about a frame, the same for both ring versions. */
+struct rx_meta {
+    uint32_t status, len, snaplen;
+    uint16_t tci, tpid;
+    uint64_t ts_ns;
+};
+
+/* Puts back the 802.1Q tag the kernel took out, in front of the frame's EtherType; the frame
+ * is at p->data already and the headroom takes the four bytes. */
+static void push_tag(struct pkt *p, const struct rx_meta *m)
 {
-    const uint8_t *frame = (const uint8_t *)h + h->tp_mac;
-    uint32_t len = h->tp_snaplen;
-    bool tag = (h->tp_status & TP_STATUS_VLAN_VALID) && len >= 12;
-    if (len != h->tp_len || len + (tag ? VLAN_HDR_LEN : 0) > pkt_tailroom(p)) {
+    uint16_t tpid = (m->status & TP_STATUS_VLAN_TPID_VALID) ? m->tpid : ETHTYPE_VLAN;
+    p->data -= VLAN_HDR_LEN;
+    memmove(p->data, p->data + VLAN_HDR_LEN, 12);
+    p->data[12] = (uint8_t)(tpid >> 8);
+    p->data[13] = (uint8_t)tpid;
+    p->data[14] = (uint8_t)(m->tci >> 8);
+    p->data[15] = (uint8_t)m->tci;
+    p->len += VLAN_HDR_LEN;
+    offload_shift(&p->off, VLAN_HDR_LEN);
+}
+
+static bool has_tag(const struct rx_meta *m)
+{
+    return (m->status & TP_STATUS_VLAN_VALID) && m->len >= 12;
+}
+
+/* Copies one ring frame (preceded by its virtio-net header) into a packet. */
+static bool copy_frame(struct port *port, const uint8_t *frame, const struct rx_meta *m,
+                       struct pkt *p)
+{
+    uint32_t len = m->snaplen;
+    if (len != m->len || len + (has_tag(m) ? VLAN_HDR_LEN : 0) > pkt_tailroom(p)) {
         port->stats.rx_packets++;
-        port->stats.rx_drops[DROP_MALFORMED]++;
+        /* A cut frame is one V2 had no room for beside the ring (its queue was full). */
+        port->stats.rx_drops[len < m->len ? DROP_RING_FULL : DROP_MALFORMED]++;
         return false;
     }
     offload_from_vnet((const struct virtio_net_hdr *)(frame - sizeof(struct virtio_net_hdr)),
                       &p->off);
-    if (tag) {
-        uint16_t tpid =
-            (h->tp_status & TP_STATUS_VLAN_TPID_VALID) ? h->hv1.tp_vlan_tpid : ETHTYPE_VLAN;
-        uint16_t tci = h->hv1.tp_vlan_tci;
-        memcpy(p->data, frame, 12);
-        p->data[12] = (uint8_t)(tpid >> 8);
-        p->data[13] = (uint8_t)tpid;
-        p->data[14] = (uint8_t)(tci >> 8);
-        p->data[15] = (uint8_t)tci;
-        memcpy(p->data + 16, frame + 12, len - 12);
-        p->len = len + VLAN_HDR_LEN;
-        offload_shift(&p->off, VLAN_HDR_LEN);
-    } else {
-        memcpy(p->data, frame, len);
-        p->len = len;
-    }
-    p->ts_ns = (uint64_t)h->tp_sec * 1000000000ull + h->tp_nsec;
+    memcpy(p->data, frame, len);
+    p->len = len;
+    if (has_tag(m))
+        push_tag(p, m);
+    p->ts_ns = m->ts_ns;
     return true;
 }
 
-static unsigned afp_rx(struct port *port, struct pkt **pkts, unsigned max, struct pkt_pool *pool)
+static unsigned afp_rx_v3(struct port *port, struct pkt **pkts, unsigned max, struct pkt_pool *pool)
 {
     struct afp *a = port->priv;
     unsigned n = 0;
@@ -214,7 +255,13 @@ static unsigned afp_rx(struct port *port, struct pkt **pkts, unsigned max, struc
         if (!p)
             break; /* stays in the ring until buffers come back */
         struct tpacket3_hdr *h = a->cur_frame;
-        if (copy_frame(port, h, p))
+        struct rx_meta m = {.status = h->tp_status,
+                            .len = h->tp_len,
+                            .snaplen = h->tp_snaplen,
+                            .tci = (uint16_t)h->hv1.tp_vlan_tci,
+                            .tpid = (uint16_t)h->hv1.tp_vlan_tpid,
+                            .ts_ns = (uint64_t)h->tp_sec * 1000000000ull + h->tp_nsec};
+        if (copy_frame(port, (const uint8_t *)h + h->tp_mac, &m, p))
             pkts[n++] = p;
         else
             pkt_free(p);
@@ -224,6 +271,120 @@ static unsigned afp_rx(struct port *port, struct pkt **pkts, unsigned max, struc
             release_block(a);
     }
     return n;
+}
+
+static struct tpacket2_hdr *slot_at(struct afp *a, unsigned i)
+{
+    return (struct tpacket2_hdr *)(a->ring + (size_t)i * RX_FRAME_SIZE);
+}
+
+static struct rx_meta meta_v2(const struct tpacket2_hdr *h, uint32_t status)
+{
+    return (struct rx_meta){.status = status,
+                            .len = h->tp_len,
+                            .snaplen = h->tp_snaplen,
+                            .tci = h->tp_vlan_tci,
+                            .tpid = h->tp_vlan_tpid,
+                            .ts_ns = (uint64_t)h->tp_sec * 1000000000ull + h->tp_nsec};
+}
+
+/* Frames too big for a slot (TP_STATUS_COPY) wait whole in the socket's receive queue, in
+ * ring order: the `ncopy` of them among the burst's frames are read with one recvmmsg, each
+ * into its frame's packet behind its virtio-net header (in the headroom). Returns how many
+ * were read; a packet whose copy came in cut or empty gets length 0. */
+static unsigned read_queued(struct afp *a, struct pkt **bufs, const uint32_t *status, unsigned n,
+                            unsigned ncopy)
+{
+    struct mmsghdr msgs[PKT_BURST];
+    struct iovec iov[PKT_BURST][2];
+    struct pkt *dst[PKT_BURST];
+    unsigned k = 0;
+    for (unsigned i = 0; i < n && k < ncopy; i++) {
+        if (!(status[i] & TP_STATUS_COPY))
+            continue;
+        struct pkt *p = dst[k] = bufs[i];
+        iov[k][0] =
+            (struct iovec){p->data - sizeof(struct virtio_net_hdr), sizeof(struct virtio_net_hdr)};
+        iov[k][1] = (struct iovec){p->data, pkt_tailroom(p) - VLAN_HDR_LEN};
+        msgs[k] = (struct mmsghdr){.msg_hdr = {.msg_iov = iov[k], .msg_iovlen = 2}};
+        k++;
+    }
+    int r = recvmmsg(a->rx_fd, msgs, k, MSG_DONTWAIT, NULL);
+    unsigned got = r > 0 ? (unsigned)r : 0;
+    for (unsigned i = 0; i < got; i++) {
+        bool whole = !(msgs[i].msg_hdr.msg_flags & MSG_TRUNC) &&
+                     msgs[i].msg_len > sizeof(struct virtio_net_hdr);
+        dst[i]->len = whole ? msgs[i].msg_len - (unsigned)sizeof(struct virtio_net_hdr) : 0;
+    }
+    return got;
+}
+
+/* The queued copy of a frame, checked against its slot's header. */
+static bool take_queued(struct port *port, const struct rx_meta *m, struct pkt *p)
+{
+    if (p->len == 0 || p->len != m->len) {
+        port->stats.rx_packets++;
+        port->stats.rx_drops[DROP_MALFORMED]++;
+        return false;
+    }
+    offload_from_vnet((const struct virtio_net_hdr *)(p->data - sizeof(struct virtio_net_hdr)),
+                      &p->off);
+    if (has_tag(m))
+        push_tag(p, m);
+    p->ts_ns = m->ts_ns;
+    return true;
+}
+
+/* Every ready slot of the burst gets its buffer first, so that copies read from the queue
+ * are always consumed in the same call (a copy read but left over would shift the pairing
+ * of slots and copies). */
+static unsigned afp_rx_v2(struct port *port, struct pkt **pkts, unsigned max, struct pkt_pool *pool)
+{
+    struct afp *a = port->priv;
+    struct pkt *bufs[PKT_BURST];
+    uint32_t status[PKT_BURST];
+    unsigned ready = 0, ncopy = 0, n = 0;
+    if (max > PKT_BURST)
+        max = PKT_BURST;
+    while (ready < max) {
+        uint32_t st = __atomic_load_n(&slot_at(a, (a->cur_slot + ready) % RX_SLOTS)->tp_status,
+                                      __ATOMIC_ACQUIRE);
+        if (!(st & TP_STATUS_USER))
+            break;
+        status[ready++] = st;
+    }
+    if (ready == 0)
+        return 0;
+    ready = pkt_alloc_burst(pool, bufs, ready); /* the rest waits in the ring */
+    for (unsigned i = 0; i < ready; i++)
+        ncopy += (status[i] & TP_STATUS_COPY) != 0;
+    unsigned got = ncopy ? read_queued(a, bufs, status, ready, ncopy) : 0;
+    for (unsigned i = 0, c = 0; i < ready; i++) {
+        struct tpacket2_hdr *h = slot_at(a, a->cur_slot);
+        struct rx_meta m = meta_v2(h, status[i]);
+        struct pkt *p = bufs[i];
+        bool ok;
+        if (status[i] & TP_STATUS_COPY) {
+            if (c++ >= got)
+                p->len = 0; /* promised by the kernel but not there: counted below */
+            ok = take_queued(port, &m, p);
+        } else {
+            ok = copy_frame(port, (const uint8_t *)h + h->tp_mac, &m, p);
+        }
+        if (ok)
+            pkts[n++] = p;
+        else
+            pkt_free(p);
+        __atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+        a->cur_slot = (a->cur_slot + 1) % RX_SLOTS;
+    }
+    return n;
+}
+
+static unsigned afp_rx(struct port *port, struct pkt **pkts, unsigned max, struct pkt_pool *pool)
+{
+    return ((struct afp *)port->priv)->v3 ? afp_rx_v3(port, pkts, max, pool)
+                                          : afp_rx_v2(port, pkts, max, pool);
 }
 
 static unsigned afp_tx(struct port *port, struct pkt **pkts, unsigned n)
@@ -295,7 +456,7 @@ static void afp_describe(struct port *port, struct jw *w)
     struct afp *a = port->priv;
     jw_kstr(w, "dev", a->dev);
     jw_kint(w, "ifindex", a->ifindex);
-    jw_kstr(w, "rx", "tpacket_v3+vnet_hdr");
+    jw_kstr(w, "rx", a->v3 ? "tpacket_v3+vnet_hdr" : "tpacket_v2+vnet_hdr");
     jw_kstr(w, "tx", "sendmmsg+vnet_hdr");
 }
 
