@@ -71,7 +71,7 @@ for round in $(seq 1 "$RUNS"); do
             FLOOD_HOOK=
             case "$sw" in sluice*) FLOOD_HOOK=sluice_counters ;; esac
             measure_flood "$SECS" "${SWITCH_PID:-}"
-            [ -n "$FLOOD_HOOK" ] && log "round $round $(sluice_breakdown)"
+            [ -n "$FLOOD_HOOK" ] && log "round $round $sw: $(sluice_breakdown | sed "s/^sluice: //")"
             echo "$sw $round offered $OFFERED_PPS" >>"$RESULTS"
             echo "$sw $round delivered $DELIVERED_PPS" >>"$RESULTS"
             echo "$sw $round cpu $CPU_PCT" >>"$RESULTS"

@@ -61,9 +61,14 @@ D_IP=10.78.0.2
 FLOOD2_DST_MAC=02:00:00:78:00:99
 RR_PORT=7007
 
+RR_PID=
 latency_cleanup() {
     local rc=$?
     flood_stop
+    if [ -n "$RR_PID" ]; then
+        kill -9 "$RR_PID" 2>/dev/null
+        wait "$RR_PID" 2>/dev/null
+    fi
     ip link del "$VF" 2>/dev/null
     ip link del "$VD" 2>/dev/null
     ip netns del "$NSF" 2>/dev/null
@@ -190,7 +195,7 @@ case ",$ONLY," in *,bridge,*) bridge_nf_off; echo "$BRIDGE_NF_NOTE" ;; esac
 topo_up
 pair2_up
 ip netns exec "$NSK" "$WORK/udp_rr" server "$RR_PORT" &
-BG_PIDS+=($!)
+RR_PID=$!
 RESULTS="$WORK/results"
 : >"$RESULTS"
 
