@@ -374,6 +374,8 @@ static void poll_active(const struct dp_config *cfg, unsigned *work)
                 a++;
                 continue;
             }
+            if (port && port->failed) /* a kind may find the failure itself while receiving */
+                dp_unwatch_port(port);
             dp.is_active[idx] = false;
             dp.active[a] = dp.active[--dp.nactive];
         } else {
