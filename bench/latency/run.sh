@@ -7,8 +7,9 @@ usage() {
 usage: $0 [--runs N] [--seconds S] [--only LIST] [--flood-pps PPS] [--no-flood]
   --runs N         rounds (default 3); every switch once per round, in rotating order
   --seconds S      length of each UDP request/response measurement (default 3)
-  --only LIST      comma-separated subset of: sluice,sluice-v3,bridge,ovs (default: all)
-                   sluice-v3: sluice with its afpacket ports on TPACKET_V3 rings (rx_ring=v3)
+  --only LIST      comma-separated subset of: sluice,sluice-v2,sluice-v3,bridge,ovs
+                   (default: all but sluice-v2); sluice-v2, sluice-v3: sluice with its
+                   afpacket ports on one ring kind (rx_ring=v2 or v3; sluice: rx_ring=auto)
   --flood-pps PPS  limit the side flood to PPS packets per second (default: as fast as
                    trafgen goes on one core)
   --no-flood       quiet measurements only
@@ -40,7 +41,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 IFS=, read -r -a SWITCHES <<<"$ONLY"
 [ ${#SWITCHES[@]} -gt 0 ] || die "nothing to measure"
 for s in "${SWITCHES[@]}"; do
-    case "$s" in sluice | sluice-v3 | bridge | ovs) ;; *) die "unknown switch '$s' in --only" ;; esac
+    case "$s" in sluice | sluice-v2 | sluice-v3 | bridge | ovs) ;; *) die "unknown switch '$s' in --only" ;; esac
 done
 tools=(trafgen taskset python3 ping cc)
 case ",$ONLY," in *,ovs,*) tools+=(ovs-vswitchd ovsdb-server ovsdb-tool ovs-vsctl ovs-appctl) ;; esac

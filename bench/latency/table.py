@@ -4,12 +4,13 @@ import statistics
 import sys
 
 NAMES = {
-    "sluice": "sluice (afpacket, TPACKET_V2 rings: the default)",
+    "sluice": "sluice (afpacket, rx_ring=auto: the default)",
+    "sluice-v2": "sluice (afpacket, rx_ring=v2)",
     "sluice-v3": "sluice (afpacket, rx_ring=v3)",
     "bridge": "Linux bridge",
     "ovs": "Open vSwitch userspace (netdev), NORMAL",
 }
-ORDER = ["sluice", "sluice-v3", "bridge", "ovs"]
+ORDER = ["sluice", "sluice-v2", "sluice-v3", "bridge", "ovs"]
 
 
 def load(path):
