@@ -192,20 +192,23 @@ static void run_pending_call(void)
 
 int dp_watch_port(struct port *p)
 {
-    int fd = p->kind->poll_fd ? p->kind->poll_fd(p) : -1;
-    if (fd < 0)
-        return 0;
-    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = p->index};
-    if (epoll_ctl(dp.epfd, EPOLL_CTL_ADD, fd, &ev) < 0 && errno != EEXIST)
-        return -1;
+    int fds[2] = {p->kind->poll_fd ? p->kind->poll_fd(p) : -1,
+                  p->kind->poll_fd2 ? p->kind->poll_fd2(p) : -1};
+    for (unsigned i = 0; i < 2 && fds[0] >= 0; i++) {
+        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = p->index};
+        if (fds[i] >= 0 && epoll_ctl(dp.epfd, EPOLL_CTL_ADD, fds[i], &ev) < 0 && errno != EEXIST)
+            return -1;
+    }
     return 0;
 }
 
 void dp_unwatch_port(struct port *p)
 {
-    int fd = p->kind->poll_fd ? p->kind->poll_fd(p) : -1;
-    if (fd >= 0)
-        epoll_ctl(dp.epfd, EPOLL_CTL_DEL, fd, NULL);
+    int fds[2] = {p->kind->poll_fd ? p->kind->poll_fd(p) : -1,
+                  p->kind->poll_fd2 ? p->kind->poll_fd2(p) : -1};
+    for (unsigned i = 0; i < 2; i++)
+        if (fds[i] >= 0)
+            epoll_ctl(dp.epfd, EPOLL_CTL_DEL, fds[i], NULL);
 }
 
 /* ---- the burst path (data-plane thread) ---- */

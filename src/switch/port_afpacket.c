@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <linux/bpf.h>
-#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -67,13 +66,11 @@ struct afp {
     enum ring_mode mode;
     struct rxring rx[2]; /* auto: [0] V2, [1] V3; otherwise [0] only */
     unsigned nrx;
-    int epfd; /* auto: readable when either ring is */
     int map_fd, prog_fd;
     uint32_t *sel;            /* auto: the ring index the fanout program returns */
     bool on_v3;               /* auto: the fanout selects the V3 ring */
     uint64_t window_start_ns; /* auto, on V2: receive time of the window's first frame */
     unsigned window_frames;
-    unsigned empty_polls; /* auto: in a row, to look for socket errors now and then */
 };
 
 static struct tpacket_block_desc *block_at(struct rxring *a, unsigned i)
@@ -217,14 +214,6 @@ static int setup_rx(struct afp *a, char *err, size_t errlen)
         snprintf(err, errlen, "cannot group the receive rings: %s", strerror(errno));
         return -1;
     }
-    a->epfd = epoll_create1(EPOLL_CLOEXEC);
-    for (unsigned i = 0; i < 2; i++) {
-        struct epoll_event ev = {.events = EPOLLIN};
-        if (a->epfd < 0 || epoll_ctl(a->epfd, EPOLL_CTL_ADD, a->rx[i].fd, &ev) < 0) {
-            snprintf(err, errlen, "cannot watch the receive rings: %s", strerror(errno));
-            return -1;
-        }
-    }
     return 0;
 }
 
@@ -257,8 +246,6 @@ static void afp_free(struct afp *a)
         if (a->rx[i].fd >= 0)
             close(a->rx[i].fd);
     }
-    if (a->epfd >= 0)
-        close(a->epfd);
     if (a->sel)
         munmap(a->sel, 4096);
     if (a->prog_fd >= 0)
@@ -286,7 +273,7 @@ static int afp_open(struct port *p, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    a->rx[0].fd = a->rx[1].fd = a->tx_fd = a->epfd = a->map_fd = a->prog_fd = -1;
+    a->rx[0].fd = a->rx[1].fd = a->tx_fd = a->map_fd = a->prog_fd = -1;
     snprintf(a->dev, sizeof(a->dev), "%s", dev);
     const char *ring = port_arg(&p->args, "rx_ring");
     if (!ring || strcmp(ring, "auto") == 0) {
@@ -535,17 +522,7 @@ static unsigned afp_rx(struct port *port, struct pkt **pkts, unsigned max, struc
     unsigned n_old = ring_rx(port, old, pkts, max / 2, pool);
     unsigned n_cur = ring_rx(port, cur, pkts + n_old, max - n_old, pool);
     unsigned n = n_old + n_cur;
-    /* The private epoll set hides a socket's error (the interface is gone) from the data
-     * plane, which would keep finding it readable: look for one after a run of empty polls. */
-    if (n == 0 && ++a->empty_polls % 64 == 0) {
-        struct epoll_event evs[2];
-        int k = epoll_wait(a->epfd, evs, 2, 0);
-        for (int i = 0; i < k; i++)
-            if (evs[i].events & (EPOLLERR | EPOLLHUP))
-                port->failed = true;
-    }
     if (n) {
-        a->empty_polls = 0;
         uint64_t last = pkts[n - 1]->ts_ns;
         if (last - a->window_start_ns >= AUTO_WINDOW_NS) {
             bool was_v3 = a->on_v3, slow = a->window_start_ns && a->window_frames < AUTO_V2_FRAMES;
@@ -614,7 +591,16 @@ static void afp_tick(struct port *port)
 static int afp_poll_fd(struct port *port)
 {
     struct afp *a = port->priv;
-    return a->mode == MODE_AUTO ? a->epfd : a->rx[0].fd;
+    return a->rx[0].fd;
+}
+
+/* auto: the V3 ring's socket is watched too (both wake the data plane directly; a frame left
+ * in the ring no longer selected is handed over by its block timer, maybe after the port went
+ * back to sleep). */
+static int afp_poll_fd2(struct port *port)
+{
+    struct afp *a = port->priv;
+    return a->mode == MODE_AUTO ? a->rx[1].fd : -1;
 }
 
 static bool afp_link_up(struct port *port)
@@ -651,6 +637,7 @@ PORT_KIND(afpacket_kind, {.name = "afpacket",
                           .rx = afp_rx,
                           .tx = afp_tx,
                           .poll_fd = afp_poll_fd,
+                          .poll_fd2 = afp_poll_fd2,
                           .tick = afp_tick,
                           .link_up = afp_link_up,
                           .describe = afp_describe,
