@@ -163,7 +163,9 @@ s.send(mac(sys.argv[1]) + mac(sys.argv[2]) + b"\x88\xb5" + bytes(46))' "$GEN_MAC
 
 # ---- switches under test ----
 
-sluice_up() {
+sluice_up() { # sluice_up [auto|v2|v3]: the afpacket ports' receive rings (default: the port's own)
+    local ring=${1:+rx_ring=$1}
+    SLUICE_RING_OPT=$ring
     "$SLUICED" --sock "$WORK/sluiced.sock" --state-dir "$WORK/sluice-state" --log-level info \
         >>"$WORK/sluiced.log" 2>&1 &
     SLUICED_PID=$!
@@ -175,8 +177,8 @@ sluice_up() {
         kill -0 "$SLUICED_PID" 2>/dev/null || break
         sleep 0.05
     done
-    sluicectl add-port p1 type=afpacket dev="$VG" >/dev/null &&
-        sluicectl add-port p2 type=afpacket dev="$VK" >/dev/null || {
+    sluicectl add-port p1 type=afpacket dev="$VG" $ring >/dev/null &&
+        sluicectl add-port p2 type=afpacket dev="$VK" $ring >/dev/null || {
         tail -n 20 "$WORK/sluiced.log" >&2
         die "sluiced did not start"
     }
@@ -301,12 +303,15 @@ ovs_down() {
     unset OVS_RUNDIR OVS_LOGDIR OVS_DBDIR OVS_SYSCONFDIR
 }
 
-# switch_up NAME / switch_down NAME for NAME in gen (nothing), sluice, bridge, ovs, ovs-tso.
+# switch_up NAME / switch_down NAME for NAME in gen (nothing), sluice, sluice-v2 and sluice-v3
+# (afpacket ports with rx_ring=v2 or v3), bridge, ovs, ovs-tso.
 switch_up() {
     SWITCH_PID=
     case "$1" in
     gen) ;;
     sluice) sluice_up ;;
+    sluice-v2) sluice_up v2 ;;
+    sluice-v3) sluice_up v3 ;;
     bridge) bridge_up ;;
     ovs) ovs_up ;;
     ovs-tso) ovs_up tso ;;
@@ -315,7 +320,7 @@ switch_up() {
 }
 switch_down() {
     case "$1" in
-    sluice) sluice_down ;;
+    sluice | sluice-v2 | sluice-v3) sluice_down ;;
     bridge) bridge_down ;;
     ovs | ovs-tso) ovs_down ;;
     esac

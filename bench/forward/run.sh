@@ -6,8 +6,11 @@ usage() {
 usage: $0 [--runs N] [--seconds S] [--only LIST] [--no-iperf]
   --runs N      rounds (default 3); every switch is measured once per round, in rotating order
   --seconds S   length of each measurement (default 5)
-  --only LIST   comma-separated subset of: gen,sluice,bridge,ovs,ovs-tso (default: all)
+  --only LIST   comma-separated subset of: gen,sluice,sluice-v2,sluice-v3,bridge,ovs,ovs-tso
+                (default: all but sluice-v2 and sluice-v3)
                 gen: the generator alone, nothing attached to its veth (flood only);
+                sluice-v2, sluice-v3: sluice with its afpacket ports on one ring kind
+                (rx_ring=v2 or v3; sluice: the default rx_ring=auto);
                 ovs-tso: Open vSwitch with userspace-tso-enable=true (iperf3 only)
   --no-iperf    flood only
 EOF
@@ -40,13 +43,13 @@ if [ "$IPERF" = 0 ]; then # ovs-tso is measured with iperf3 only
 fi
 [ ${#SWITCHES[@]} -gt 0 ] || die "nothing to measure"
 for s in "${SWITCHES[@]}"; do
-    case "$s" in gen | sluice | bridge | ovs | ovs-tso) ;; *) die "unknown switch '$s' in --only" ;; esac
+    case "$s" in gen | sluice | sluice-v2 | sluice-v3 | bridge | ovs | ovs-tso) ;; *) die "unknown switch '$s' in --only" ;; esac
 done
 tools=(trafgen taskset python3)
 [ "$IPERF" = 1 ] && tools+=(iperf3)
 case ",$ONLY," in *,ovs*) tools+=(ovs-vswitchd ovsdb-server ovsdb-tool ovs-vsctl ovs-appctl) ;; esac
 need_root_and_tools "${tools[@]}"
-case ",$ONLY," in *,sluice,*) build_sluice build/sluiced build/sluicectl ;; esac
+case ",$ONLY," in *,sluice*) build_sluice build/sluiced build/sluicectl ;; esac
 
 print_machine
 case ",$ONLY," in *,bridge,*) bridge_nf_off; echo "$BRIDGE_NF_NOTE" ;; esac
@@ -67,9 +70,9 @@ for round in $(seq 1 "$RUNS"); do
         }
         if [ "$sw" != ovs-tso ]; then
             FLOOD_HOOK=
-            [ "$sw" = sluice ] && FLOOD_HOOK=sluice_counters
+            case "$sw" in sluice*) FLOOD_HOOK=sluice_counters ;; esac
             measure_flood "$SECS" "${SWITCH_PID:-}"
-            [ "$sw" = sluice ] && log "round $round $(sluice_breakdown)"
+            [ -n "$FLOOD_HOOK" ] && log "round $round $sw: $(sluice_breakdown | sed "s/^sluice: //")"
             echo "$sw $round offered $OFFERED_PPS" >>"$RESULTS"
             echo "$sw $round delivered $DELIVERED_PPS" >>"$RESULTS"
             echo "$sw $round cpu $CPU_PCT" >>"$RESULTS"

@@ -5,12 +5,14 @@ import sys
 
 NAMES = {
     "gen": "generator alone (nothing attached)",
-    "sluice": "sluice (afpacket ports)",
+    "sluice": "sluice (afpacket ports, rx_ring=auto: the default)",
+    "sluice-v2": "sluice (afpacket ports, rx_ring=v2)",
+    "sluice-v3": "sluice (afpacket ports, rx_ring=v3)",
     "bridge": "Linux bridge",
     "ovs": "Open vSwitch userspace (netdev), NORMAL",
     "ovs-tso": "Open vSwitch userspace, userspace-tso-enable=true",
 }
-ORDER = ["gen", "sluice", "bridge", "ovs", "ovs-tso"]
+ORDER = ["gen", "sluice", "sluice-v2", "sluice-v3", "bridge", "ovs", "ovs-tso"]
 
 
 def load(path):
@@ -62,6 +64,11 @@ def main():
         if "sluice" in runs and other in runs:
             print(f"sluice/{other}: delivered pps {ratio(sluice, med(runs, other, 'delivered'))}, "
                   f"iperf3 {ratio(med(runs, 'sluice', 'iperf'), med(runs, other, 'iperf'))}")
+    for kind in ("sluice-v2", "sluice-v3"):
+        if "sluice" in runs and kind in runs:
+            print(f"sluice (rx_ring=auto)/{kind}: delivered pps "
+                  f"{ratio(sluice, med(runs, kind, 'delivered'))}, iperf3 "
+                  f"{ratio(med(runs, 'sluice', 'iperf'), med(runs, kind, 'iperf'))}")
     if "sluice" in runs and "ovs-tso" in runs:
         print(f"sluice/ovs-tso: iperf3 "
               f"{ratio(med(runs, 'sluice', 'iperf'), med(runs, 'ovs-tso', 'iperf'))}")

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <linux/virtio_net.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +23,10 @@
 
 /* A port that returned nothing this many polls in a row goes back to waiting in epoll. */
 #define IDLE_POLLS_BEFORE_SLEEP 256
-/* While busy, look for newly readable ports every this many loops. */
-#define EPOLL_CHECK_LOOPS 32
+/* While busy, look for newly readable ports at least this often: a frame arriving on an idle
+ * port waits for this check behind the bursts of busy ports, so it bounds the latency a flood
+ * on other ports adds (a check costs an epoll_wait and a sched_yield, about a microsecond). */
+#define EPOLL_CHECK_NS 50000
 #define POOL_PACKETS 1024
 
 struct dp {
@@ -54,6 +57,7 @@ struct dp {
     uint32_t pending_tx[PORT_MAX]; /* ports with queued output in this burst */
     unsigned npending;
     uint32_t now_s; /* monotonic seconds, refreshed every loop */
+    uint64_t now_mono_ns;
 };
 
 static struct dp dp = {.epfd = -1, .wake_fd = -1};
@@ -65,11 +69,11 @@ uint64_t dp_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static uint32_t mono_s(void)
+static uint64_t mono_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint32_t)ts.tv_sec;
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* ---- configuration versions (management thread) ---- */
@@ -188,20 +192,23 @@ static void run_pending_call(void)
 
 int dp_watch_port(struct port *p)
 {
-    int fd = p->kind->poll_fd ? p->kind->poll_fd(p) : -1;
-    if (fd < 0)
-        return 0;
-    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = p->index};
-    if (epoll_ctl(dp.epfd, EPOLL_CTL_ADD, fd, &ev) < 0 && errno != EEXIST)
-        return -1;
+    int fds[2] = {p->kind->poll_fd ? p->kind->poll_fd(p) : -1,
+                  p->kind->poll_fd2 ? p->kind->poll_fd2(p) : -1};
+    for (unsigned i = 0; i < 2 && fds[0] >= 0; i++) {
+        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = p->index};
+        if (fds[i] >= 0 && epoll_ctl(dp.epfd, EPOLL_CTL_ADD, fds[i], &ev) < 0 && errno != EEXIST)
+            return -1;
+    }
     return 0;
 }
 
 void dp_unwatch_port(struct port *p)
 {
-    int fd = p->kind->poll_fd ? p->kind->poll_fd(p) : -1;
-    if (fd >= 0)
-        epoll_ctl(dp.epfd, EPOLL_CTL_DEL, fd, NULL);
+    int fds[2] = {p->kind->poll_fd ? p->kind->poll_fd(p) : -1,
+                  p->kind->poll_fd2 ? p->kind->poll_fd2(p) : -1};
+    for (unsigned i = 0; i < 2; i++)
+        if (fds[i] >= 0)
+            epoll_ctl(dp.epfd, EPOLL_CTL_DEL, fds[i], NULL);
 }
 
 /* ---- the burst path (data-plane thread) ---- */
@@ -370,6 +377,8 @@ static void poll_active(const struct dp_config *cfg, unsigned *work)
                 a++;
                 continue;
             }
+            if (port && port->failed) /* a kind may find the failure itself while receiving */
+                dp_unwatch_port(port);
             dp.is_active[idx] = false;
             dp.active[a] = dp.active[--dp.nactive];
         } else {
@@ -419,12 +428,13 @@ static void *dp_main(void *unused)
 {
     (void)unused;
     struct epoll_event evs[256];
-    unsigned loops = 0;
+    uint64_t last_check_ns = 0;
     uint32_t last_expire = 0;
     while (!atomic_load(&dp.stop)) {
         atomic_fetch_add(&dp.epoch, 1);
         const struct dp_config *cfg = atomic_load(&dp.cfg);
-        dp.now_s = mono_s();
+        dp.now_mono_ns = mono_ns();
+        dp.now_s = (uint32_t)(dp.now_mono_ns / 1000000000ull);
         if (atomic_load_explicit(&dp.call_pending, memory_order_relaxed))
             run_pending_call();
         if (atomic_load_explicit(&dp.poll_all, memory_order_relaxed)) {
@@ -455,7 +465,12 @@ static void *dp_main(void *unused)
                 atomic_fetch_add(&dp.epoch, 1);
                 handle_events(atomic_load(&dp.cfg), evs, n);
             }
-        } else if (++loops % EPOLL_CHECK_LOOPS == 0 || work == 0) {
+        } else if (work == 0 || dp.now_mono_ns - last_check_ns >= EPOLL_CHECK_NS) {
+            last_check_ns = dp.now_mono_ns;
+            /* The hosts whose frames we forward often wait to run on this very core (the
+             * reply we are polling for, a server woken by our send): give them the core
+             * now rather than when the scheduler takes it from a busy poller. */
+            sched_yield();
             int n = epoll_wait(dp.epfd, evs, 256, 0);
             if (n > 0)
                 handle_events(cfg, evs, n);

@@ -63,6 +63,8 @@ struct port_kind {
     unsigned (*tx)(struct port *p, struct pkt **pkts, unsigned n);
     /* An fd that is readable when rx has work, or -1 if the port must be polled. */
     int (*poll_fd)(struct port *p);
+    /* Optional: a second such fd, watched beside poll_fd (a port fed by two sockets), or -1. */
+    int (*poll_fd2)(struct port *p);
     /* Main thread: is the link up? */
     bool (*link_up)(struct port *p);
     /* Data-plane thread, about once a second (optional): collect counters kept elsewhere. */
