@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "eth.h"
@@ -41,6 +42,10 @@
 #define AUTO_WINDOW_NS 1000000
 #define AUTO_V3_FRAMES 400
 #define AUTO_V2_FRAMES 200
+/* After a switch the ring no longer selected may still hold frames the other has not: a V3
+ * block is handed over only when its timer fires. Until it surely has, only that ring is read,
+ * so the frames of a flow keep their order across the switch. */
+#define AUTO_HOLD_NS (3 * RX_RETIRE_MS * 1000000ull)
 /* Newer than the installed headers: the group's hook ignores frames the host sends. */
 #ifndef PACKET_FANOUT_FLAG_IGNORE_OUTGOING
 #define PACKET_FANOUT_FLAG_IGNORE_OUTGOING 0x4000
@@ -71,6 +76,7 @@ struct afp {
     bool on_v3;               /* auto: the fanout selects the V3 ring */
     uint64_t window_start_ns; /* auto, on V2: receive time of the window's first frame */
     unsigned window_frames;
+    uint64_t hold_until_ns; /* auto: after a switch, only the old ring is read until then */
 };
 
 static struct tpacket_block_desc *block_at(struct rxring *a, unsigned i)
@@ -178,12 +184,20 @@ static int setup_selector(struct afp *a)
     return a->prog_fd < 0 ? -1 : 0;
 }
 
+static uint64_t mono_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static void select_ring(struct afp *a, bool v3)
 {
     __atomic_store_n(a->sel, v3 ? 1u : 0u, __ATOMIC_RELAXED);
     a->on_v3 = v3;
     a->window_start_ns = 0;
     a->window_frames = 0;
+    a->hold_until_ns = mono_now_ns() + AUTO_HOLD_NS;
 }
 
 static int setup_rx(struct afp *a, char *err, size_t errlen)
@@ -510,11 +524,14 @@ static unsigned afp_rx(struct port *port, struct pkt **pkts, unsigned max, struc
     struct afp *a = port->priv;
     if (a->mode != MODE_AUTO)
         return ring_rx(port, &a->rx[0], pkts, max, pool);
-    /* The ring no longer selected may still hold frames (older ones): it gets up to half a
-     * burst, the selected ring the rest, so that neither waits behind the other's backlog. */
+    /* Right after a switch only the old ring is read (its frames are the older ones); then
+     * the old ring first, with up to half a burst, and the selected ring the rest. */
     struct rxring *cur = &a->rx[a->on_v3], *old = &a->rx[!a->on_v3];
-    unsigned n_old = ring_rx(port, old, pkts, max / 2, pool);
-    unsigned n_cur = ring_rx(port, cur, pkts + n_old, max - n_old, pool);
+    bool hold = a->hold_until_ns && mono_now_ns() < a->hold_until_ns;
+    if (!hold)
+        a->hold_until_ns = 0;
+    unsigned n_old = ring_rx(port, old, pkts, hold ? max : max / 2, pool);
+    unsigned n_cur = hold ? 0 : ring_rx(port, cur, pkts + n_old, max - n_old, pool);
     unsigned n = n_old + n_cur;
     if (n) {
         uint64_t last = pkts[n - 1]->ts_ns;
