@@ -13,8 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "capring.h"
-#include "capture.h"
+#include "capture_agent.h"
 #include "flowpath.h"
 #include "l2switch_dp.h"
 #include "log.h"
