@@ -1,14 +1,14 @@
-/* capture.c - capture agents and the capture management methods (capture.ports, .open,
- * .close, .list). An agent filters first, then copies matches into its sealed ring. */
+/* capture.c - the capture management methods (capture.ports, .open, .close, .list): the
+ * registry of open captures, their rings and filters, and hooking agents onto port points. */
 #include "capture.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "capreq.h"
+#include "capture_agent.h"
 #include "capring.h"
 #include "control.h"
 #include "dataplane.h"
@@ -19,21 +19,6 @@
 
 #define MAX_CAPTURES 128
 #define MAX_SNAPLEN 262144
-
-struct capture_agent {
-    uint64_t id;
-    uint64_t conn_id;
-    pid_t pid;
-    uint32_t port_index;
-    char port_name[PORT_NAME_MAX];
-    bool on_rx, on_tx;
-    uint32_t snaplen;
-    struct sbpf_filter *filter;
-    struct capring_prod ring;
-    char filter_text[256];
-    uint64_t seen, matched; /* data-plane thread; mirrored into the ring header */
-    _Atomic bool broken;    /* the reader wrote an impossible consumer index */
-};
 
 static struct capture_agent *agents[MAX_CAPTURES];
 static uint64_t next_id = 1;
@@ -82,58 +67,6 @@ static int check_ring_mem(struct rpc_ctx *ctx, uint64_t ring_size)
                         "most %.0f MiB in total (sluiced --capture-mem-total)",
                         MIB(all), MIB(want), MIB(mem_total));
     return 0;
-}
-
-/* ---- data-plane thread ---- */
-
-static void run_agent(struct capture_agent *a, struct pkt *const *pkts, const uint8_t *const *data,
-                      const uint32_t *lens, unsigned n, uint8_t dir)
-{
-    if (atomic_load_explicit(&a->broken, memory_order_relaxed))
-        return;
-    uint32_t verdicts[PKT_BURST];
-    /* The filter sees the whole frame, as a capture on a Linux interface does; the snaplen
-     * and the filter's return value then bound what is copied. */
-    sbpf_filter_run_burst(a->filter, data, lens, lens, verdicts, n);
-    unsigned stored = 0;
-    a->seen += n;
-    for (unsigned i = 0; i < n; i++) {
-        if (!verdicts[i])
-            continue;
-        a->matched++;
-        const struct pkt *p = pkts[i];
-        uint32_t caplen = p->len;
-        if (caplen > a->snaplen)
-            caplen = a->snaplen;
-        if (caplen > verdicts[i])
-            caplen = verdicts[i];
-        int rc =
-            capring_put(&a->ring, p->data, caplen, p->len, (uint16_t)a->port_index, dir, p->ts_ns);
-        if (rc < 0) {
-            atomic_store(&a->broken, true);
-            return;
-        }
-        stored += rc == 0;
-    }
-    __atomic_store_n(&a->ring.hdr->seen, a->seen, __ATOMIC_RELAXED);
-    __atomic_store_n(&a->ring.hdr->matched, a->matched, __ATOMIC_RELAXED);
-    if (stored)
-        capring_publish(&a->ring);
-}
-
-void capture_run(struct capture_agent *const *list, unsigned nagents, struct pkt *const *pkts,
-                 unsigned n, uint8_t dir)
-{
-    const uint8_t *data[PKT_BURST];
-    uint32_t lens[PKT_BURST];
-    if (n > PKT_BURST)
-        n = PKT_BURST;
-    for (unsigned i = 0; i < n; i++) {
-        data[i] = pkts[i]->data;
-        lens[i] = pkts[i]->len;
-    }
-    for (unsigned i = 0; i < nagents; i++)
-        run_agent(list[i], pkts, data, lens, n, dir);
 }
 
 /* ---- management thread ---- */

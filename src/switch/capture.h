@@ -1,18 +1,10 @@
-/* capture.h - capture agents: one per open capture, hooked on a port's receive and/or
- * transmit point; each filters a burst and copies matches into its ring. */
+/* capture.h - capture management: one agent per open capture, hooked on a port's receive
+ * and/or transmit point (capture_agent.h is the half the data plane runs). */
 #ifndef SLUICE_CAPTURE_H
 #define SLUICE_CAPTURE_H
 
 #include <stdbool.h>
 #include <stdint.h>
-
-#include "packet.h"
-
-struct capture_agent;
-
-/* Data-plane thread: runs each agent on the burst (dir is CAPDIR_IN or CAPDIR_OUT). */
-void capture_run(struct capture_agent *const *agents, unsigned nagents, struct pkt *const *pkts,
-                 unsigned n, uint8_t dir);
 
 /* Management thread: closes every capture on a port that is going away. */
 void capture_port_removed(uint32_t port_index);

@@ -3,7 +3,6 @@
 #include "dataplane.h"
 
 #include <errno.h>
-#include <linux/virtio_net.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -14,12 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "capring.h"
-#include "capture.h"
+#include "capture_agent.h"
+#include "dp_thread.h"
 #include "flowpath.h"
 #include "l2switch_dp.h"
 #include "log.h"
-#include "offload.h"
+#include "mactable.h"
+#include "transmit.h"
 
 /* A port that returned nothing this many polls in a row goes back to waiting in epoll. */
 #define IDLE_POLLS_BEFORE_SLEEP 256
@@ -29,16 +29,15 @@
 #define EPOLL_CHECK_NS 50000
 #define POOL_PACKETS 1024
 
+/* What the management thread shares with the data plane: the published version and the
+ * call-on-thread slot. Per-thread state is in struct dp_thread. */
 struct dp {
     _Atomic(struct dp_config *) cfg;
-    _Atomic uint64_t epoch;
-    _Atomic int asleep;
     _Atomic int stop;
     _Atomic int poll_all;
     pthread_t thread;
     bool running;
-    int epfd;
-    int wake_fd;
+    struct dp_thread *t;
 
     pthread_mutex_t call_mu;
     pthread_cond_t call_cv;
@@ -46,21 +45,9 @@ struct dp {
     void (*call_fn)(void *arg);
     void *call_arg;
     bool call_done;
-
-    /* Owned by the data-plane thread. */
-    struct pkt_pool *pool;
-    struct flowpath *flowpath;
-    uint32_t active[PORT_MAX];
-    unsigned nactive;
-    bool is_active[PORT_MAX];
-    uint16_t idle_polls[PORT_MAX];
-    uint32_t pending_tx[PORT_MAX]; /* ports with queued output in this burst */
-    unsigned npending;
-    uint32_t now_s; /* monotonic seconds, refreshed every loop */
-    uint64_t now_mono_ns;
 };
 
-static struct dp dp = {.epfd = -1, .wake_fd = -1};
+static struct dp dp;
 
 uint64_t dp_now_ns(void)
 {
@@ -148,7 +135,9 @@ void dp_config_commit(struct dp_config *c)
 void dp_kick(void)
 {
     uint64_t one = 1;
-    ssize_t w = write(dp.wake_fd, &one, sizeof(one));
+    if (!dp.t)
+        return;
+    ssize_t w = write(dp.t->wake_fd, &one, sizeof(one));
     (void)w;
 }
 
@@ -156,8 +145,9 @@ void dp_sync(void)
 {
     if (!dp.running)
         return;
-    uint64_t e = atomic_load(&dp.epoch);
-    while (atomic_load(&dp.epoch) == e && !atomic_load(&dp.asleep)) {
+    struct dp_thread *t = dp.t;
+    uint64_t e = atomic_load(&t->epoch);
+    while (atomic_load(&t->epoch) == e && !atomic_load(&t->asleep)) {
         struct timespec ts = {0, 20000};
         nanosleep(&ts, NULL);
     }
@@ -194,9 +184,15 @@ int dp_watch_port(struct port *p)
 {
     int fds[2] = {p->kind->poll_fd ? p->kind->poll_fd(p) : -1,
                   p->kind->poll_fd2 ? p->kind->poll_fd2(p) : -1};
-    for (unsigned i = 0; i < 2 && fds[0] >= 0; i++) {
+    if (fds[0] < 0)
+        return 0;
+    if (!dp.t) {
+        errno = EBADF;
+        return -1;
+    }
+    for (unsigned i = 0; i < 2; i++) {
         struct epoll_event ev = {.events = EPOLLIN, .data.u64 = p->index};
-        if (fds[i] >= 0 && epoll_ctl(dp.epfd, EPOLL_CTL_ADD, fds[i], &ev) < 0 && errno != EEXIST)
+        if (fds[i] >= 0 && epoll_ctl(dp.t->epfd, EPOLL_CTL_ADD, fds[i], &ev) < 0 && errno != EEXIST)
             return -1;
     }
     return 0;
@@ -207,118 +203,14 @@ void dp_unwatch_port(struct port *p)
     int fds[2] = {p->kind->poll_fd ? p->kind->poll_fd(p) : -1,
                   p->kind->poll_fd2 ? p->kind->poll_fd2(p) : -1};
     for (unsigned i = 0; i < 2; i++)
-        if (fds[i] >= 0)
-            epoll_ctl(dp.epfd, EPOLL_CTL_DEL, fds[i], NULL);
+        if (fds[i] >= 0 && dp.t)
+            epoll_ctl(dp.t->epfd, EPOLL_CTL_DEL, fds[i], NULL);
 }
 
 /* ---- the burst path (data-plane thread) ---- */
 
-void dp_drop_rx(const struct dp_config *cfg, const struct pkt *p, enum drop_reason why)
-{
-    cfg->slots[p->in_port].port->stats.rx_drops[why]++;
-}
-
-static void port_send(struct port *port, struct pkt **pkts, unsigned n)
-{
-    /* A kind counts frames it refused (DROP_TX_ERROR); the rest not sent found no room. */
-    uint64_t refused_before = port->stats.tx_drops[DROP_TX_ERROR];
-    unsigned sent = port->failed ? 0 : port->kind->tx(port, pkts, n);
-    unsigned refused = (unsigned)(port->stats.tx_drops[DROP_TX_ERROR] - refused_before);
-    for (unsigned i = 0; i < sent; i++)
-        port->stats.tx_bytes += pkts[i]->len;
-    port->stats.tx_packets += sent;
-#ifndef SLUICE_NO_TRAFSTATS
-    trafstats_count(&port->traffic[1], pkts, sent);
-#endif
-    if (sent + refused < n)
-        port->stats.tx_drops[port->failed ? DROP_PORT_DOWN : DROP_TX_FULL] += n - sent - refused;
-    pkt_free_burst(pkts, n);
-}
-
-/* For ports that cannot take offload state: checksums completed and large segments cut,
- * sending in bursts as the batch fills. */
-static void send_resolved(struct port *port, struct pkt **txq, unsigned n)
-{
-    struct pkt *batch[PKT_BURST];
-    struct pkt *segs[64];
-    unsigned nb = 0;
-    for (unsigned i = 0; i < n; i++) {
-        struct pkt *p = txq[i];
-        unsigned nsegs = 1;
-        if (p->offload.gso_type != 0) {
-            nsegs = offload_segment(p, segs, 64);
-            pkt_free(p);
-        } else {
-            if ((p->offload.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && p->refcnt > 1) {
-                struct pkt *c = pkt_clone(p);
-                pkt_free(p);
-                if (!c) {
-                    port->stats.tx_drops[DROP_NO_BUFFER]++;
-                    continue;
-                }
-                p = c;
-            }
-            segs[0] = p;
-            if (offload_finish_csum(p) < 0) {
-                pkt_free(p);
-                nsegs = 0;
-            } else {
-                p->offload = (struct pkt_offload){0};
-            }
-        }
-        if (nsegs == 0)
-            port->stats.tx_drops[DROP_TX_ERROR]++;
-        for (unsigned s = 0; s < nsegs; s++) {
-            batch[nb++] = segs[s];
-            if (nb == PKT_BURST) {
-                port_send(port, batch, nb);
-                nb = 0;
-            }
-        }
-    }
-    if (nb)
-        port_send(port, batch, nb);
-}
-
-static void flush_port(const struct dp_config *cfg, uint32_t q)
-{
-    const struct dp_port *dq = &cfg->slots[q];
-    struct port *port = dq->port;
-    unsigned n = port->ntx;
-    port->ntx = 0;
-    if (dq->ncaps[1])
-        capture_run(dq->caps[1], dq->ncaps[1], port->txq, n, CAPDIR_OUT);
-    if (port->kind->flags & PORT_KIND_F_OFFLOAD)
-        port_send(port, port->txq, n);
-    else
-        send_resolved(port, port->txq, n);
-}
-
-void dp_output(const struct dp_config *cfg, uint32_t q, struct pkt *p)
-{
-    struct port *port = cfg->slots[q].port;
-    if (port->ntx == PKT_BURST)
-        flush_port(cfg, q);
-    port->txq[port->ntx++] = p;
-    if (!port->tx_pending) {
-        port->tx_pending = true;
-        dp.pending_tx[dp.npending++] = q;
-    }
-}
-
-static void flush_all(const struct dp_config *cfg)
-{
-    for (unsigned i = 0; i < dp.npending; i++) {
-        uint32_t q = dp.pending_tx[i];
-        if (cfg->slots[q].port->ntx)
-            flush_port(cfg, q);
-        cfg->slots[q].port->tx_pending = false;
-    }
-    dp.npending = 0;
-}
-
-static void process_burst(const struct dp_config *cfg, const struct dp_port *dport,
-                          struct pkt **pkts, unsigned n)
+static void process_burst(struct dp_thread *t, const struct dp_config *cfg,
+                          const struct dp_port *dport, struct pkt **pkts, unsigned n)
 {
     struct port *port = dport->port;
     uint64_t bytes = 0, now_ns = 0;
@@ -336,51 +228,51 @@ static void process_burst(const struct dp_config *cfg, const struct dp_port *dpo
     if (dport->ncaps[0])
         capture_run(dport->caps[0], dport->ncaps[0], pkts, n, CAPDIR_IN);
     if (!cfg->flows)
-        l2_process_burst(cfg, pkts, n, dp.now_s);
+        l2_process_burst(t, cfg, pkts, n);
     else
-        flowpath_process_burst(dp.flowpath, cfg, pkts, n, dp.now_s, now_ns ? now_ns : dp_now_ns());
-    flush_all(cfg);
+        flowpath_process_burst(t, cfg, pkts, n, now_ns ? now_ns : dp_now_ns());
+    tx_flush_all(t, cfg);
     pkt_free_burst(pkts, n);
 }
 
-static void activate(uint32_t idx)
+static void activate(struct dp_thread *t, uint32_t idx)
 {
-    if (idx >= PORT_MAX || dp.is_active[idx])
+    if (idx >= PORT_MAX || t->is_active[idx])
         return;
-    dp.is_active[idx] = true;
-    dp.idle_polls[idx] = 0;
-    dp.active[dp.nactive++] = idx;
+    t->is_active[idx] = true;
+    t->idle_polls[idx] = 0;
+    t->active[t->nactive++] = idx;
 }
 
-static void poll_active(const struct dp_config *cfg, unsigned *work)
+static void poll_active(struct dp_thread *t, const struct dp_config *cfg, unsigned *work)
 {
     struct pkt *pkts[PKT_BURST];
-    for (unsigned a = 0; a < dp.nactive;) {
-        uint32_t idx = dp.active[a];
+    for (unsigned a = 0; a < t->nactive;) {
+        uint32_t idx = t->active[a];
         const struct dp_port *dport = idx < cfg->nslots ? &cfg->slots[idx] : NULL;
         struct port *port = dport ? dport->port : NULL;
         unsigned n = 0;
         if (port && !port->failed)
-            n = port->kind->rx(port, pkts, PKT_BURST, dp.pool);
+            n = port->kind->rx(port, pkts, PKT_BURST, t->pool);
         if (n) {
-            dp.idle_polls[idx] = 0;
+            t->idle_polls[idx] = 0;
             *work += n;
-            process_burst(cfg, dport, pkts, n);
+            process_burst(t, cfg, dport, pkts, n);
             a++;
-        } else if (!port || port->failed || ++dp.idle_polls[idx] >= IDLE_POLLS_BEFORE_SLEEP) {
+        } else if (!port || port->failed || ++t->idle_polls[idx] >= IDLE_POLLS_BEFORE_SLEEP) {
             /* Ports with a readiness fd come back through epoll; ports without one must be
              * polled while they live. */
             bool has_fd =
                 port && !port->failed && port->kind->poll_fd && port->kind->poll_fd(port) >= 0;
             if (port && !port->failed && !has_fd) {
-                dp.idle_polls[idx] = 0;
+                t->idle_polls[idx] = 0;
                 a++;
                 continue;
             }
             if (port && port->failed) /* a kind may find the failure itself while receiving */
                 dp_unwatch_port(port);
-            dp.is_active[idx] = false;
-            dp.active[a] = dp.active[--dp.nactive];
+            t->is_active[idx] = false;
+            t->active[a] = t->active[--t->nactive];
         } else {
             a++;
         }
@@ -389,22 +281,23 @@ static void poll_active(const struct dp_config *cfg, unsigned *work)
 
 /* After a configuration change every port is polled once (ports that already had work
  * pending before they were published), then only those that had something stay active. */
-static void activate_all(const struct dp_config *cfg)
+static void activate_all(struct dp_thread *t, const struct dp_config *cfg)
 {
     for (uint32_t i = 0; i < cfg->nslots; i++) {
-        if (cfg->slots[i].port && !cfg->slots[i].port->failed && !dp.is_active[i]) {
-            activate(i);
-            dp.idle_polls[i] = IDLE_POLLS_BEFORE_SLEEP - 1;
+        if (cfg->slots[i].port && !cfg->slots[i].port->failed && !t->is_active[i]) {
+            activate(t, i);
+            t->idle_polls[i] = IDLE_POLLS_BEFORE_SLEEP - 1;
         }
     }
 }
 
-static void handle_events(const struct dp_config *cfg, struct epoll_event *evs, int n)
+static void handle_events(struct dp_thread *t, const struct dp_config *cfg, struct epoll_event *evs,
+                          int n)
 {
     for (int i = 0; i < n; i++) {
         if (evs[i].data.u64 == UINT64_MAX) {
             uint64_t v;
-            ssize_t r = read(dp.wake_fd, &v, sizeof(v));
+            ssize_t r = read(t->wake_fd, &v, sizeof(v));
             (void)r;
             continue;
         }
@@ -420,30 +313,30 @@ static void handle_events(const struct dp_config *cfg, struct epoll_event *evs, 
             }
             continue;
         }
-        activate(idx);
+        activate(t, idx);
     }
 }
 
-static void *dp_main(void *unused)
+static void *dp_main(void *arg)
 {
-    (void)unused;
+    struct dp_thread *t = arg;
     struct epoll_event evs[256];
     uint64_t last_check_ns = 0;
     uint32_t last_expire = 0;
     while (!atomic_load(&dp.stop)) {
-        atomic_fetch_add(&dp.epoch, 1);
+        atomic_fetch_add(&t->epoch, 1);
         const struct dp_config *cfg = atomic_load(&dp.cfg);
-        dp.now_mono_ns = mono_ns();
-        dp.now_s = (uint32_t)(dp.now_mono_ns / 1000000000ull);
+        t->now_mono_ns = mono_ns();
+        t->now_s = (uint32_t)(t->now_mono_ns / 1000000000ull);
         if (atomic_load_explicit(&dp.call_pending, memory_order_relaxed))
             run_pending_call();
         if (atomic_load_explicit(&dp.poll_all, memory_order_relaxed)) {
             atomic_store(&dp.poll_all, 0);
-            activate_all(cfg);
+            activate_all(t, cfg);
         }
-        if (dp.now_s != last_expire) {
-            last_expire = dp.now_s;
-            l2_expire(cfg, dp.now_s);
+        if (t->now_s != last_expire) {
+            last_expire = t->now_s;
+            l2_expire(cfg, t->now_s);
             for (uint32_t i = 0; i < cfg->nslots; i++) {
                 struct port *p = cfg->slots[i].port;
                 if (p && p->kind->tick && !p->failed)
@@ -451,56 +344,67 @@ static void *dp_main(void *unused)
             }
         }
         unsigned work = 0;
-        poll_active(cfg, &work);
-        if (dp.nactive == 0) {
-            atomic_store(&dp.asleep, 1);
+        poll_active(t, cfg, &work);
+        if (t->nactive == 0) {
+            atomic_store(&t->asleep, 1);
             if (atomic_load(&dp.call_pending) || atomic_load(&dp.poll_all) ||
                 atomic_load(&dp.stop)) {
-                atomic_store(&dp.asleep, 0);
+                atomic_store(&t->asleep, 0);
                 continue;
             }
-            int n = epoll_wait(dp.epfd, evs, 256, 1000);
-            atomic_store(&dp.asleep, 0);
+            int n = epoll_wait(t->epfd, evs, 256, 1000);
+            atomic_store(&t->asleep, 0);
             if (n > 0) {
-                atomic_fetch_add(&dp.epoch, 1);
-                handle_events(atomic_load(&dp.cfg), evs, n);
+                atomic_fetch_add(&t->epoch, 1);
+                handle_events(t, atomic_load(&dp.cfg), evs, n);
             }
-        } else if (work == 0 || dp.now_mono_ns - last_check_ns >= EPOLL_CHECK_NS) {
-            last_check_ns = dp.now_mono_ns;
+        } else if (work == 0 || t->now_mono_ns - last_check_ns >= EPOLL_CHECK_NS) {
+            last_check_ns = t->now_mono_ns;
             /* The hosts whose frames we forward often wait to run on this very core (the
              * reply we are polling for, a server woken by our send): give them the core
              * now rather than when the scheduler takes it from a busy poller. */
             sched_yield();
-            int n = epoll_wait(dp.epfd, evs, 256, 0);
+            int n = epoll_wait(t->epfd, evs, 256, 0);
             if (n > 0)
-                handle_events(cfg, evs, n);
+                handle_events(t, cfg, evs, n);
         }
     }
     return NULL;
 }
 
-int dp_start(void)
+static struct dp_thread *thread_create(void)
+{
+    struct dp_thread *t = calloc(1, sizeof(*t));
+    if (!t)
+        return NULL;
+    t->pool = pkt_pool_create(POOL_PACKETS, PKT_MAX_FRAME);
+    t->epfd = epoll_create1(EPOLL_CLOEXEC);
+    t->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    t->flowpath = t->pool ? flowpath_create() : NULL;
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = UINT64_MAX};
+    if (!t->pool || !t->flowpath || t->epfd < 0 || t->wake_fd < 0 ||
+        epoll_ctl(t->epfd, EPOLL_CTL_ADD, t->wake_fd, &ev) < 0)
+        return NULL; /* the daemon exits */
+    return t;
+}
+
+int dp_start(uint32_t mac_aging_s, uint32_t mac_max)
 {
     struct dp_config *c = calloc(1, sizeof(*c));
     if (!c)
         return -1;
     c->slots = calloc(1, sizeof(struct dp_port));
-    c->mac_aging_s = 300;
+    c->mac_aging_s = mac_aging_s;
+    c->fdb = mactable_create(mac_max, mac_aging_s);
+    if (!c->slots || !c->fdb)
+        return -1;
     atomic_store(&dp.cfg, c);
-    dp.pool = pkt_pool_create(POOL_PACKETS, PKT_MAX_FRAME);
-    dp.epfd = epoll_create1(EPOLL_CLOEXEC);
-    dp.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    dp.flowpath = dp.pool ? flowpath_create() : NULL;
-    if (!dp.pool || !dp.flowpath || dp.epfd < 0 || dp.wake_fd < 0)
-        return -1;
-    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = UINT64_MAX};
-    if (epoll_ctl(dp.epfd, EPOLL_CTL_ADD, dp.wake_fd, &ev) < 0)
-        return -1;
-    if (l2_init() < 0)
+    dp.t = thread_create();
+    if (!dp.t)
         return -1;
     pthread_mutex_init(&dp.call_mu, NULL);
     pthread_cond_init(&dp.call_cv, NULL);
-    if (pthread_create(&dp.thread, NULL, dp_main, NULL) != 0)
+    if (pthread_create(&dp.thread, NULL, dp_main, dp.t) != 0)
         return -1;
     pthread_setname_np(dp.thread, "sluice-dp");
     dp.running = true;

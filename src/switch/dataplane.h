@@ -12,6 +12,7 @@
 
 struct capture_agent;
 struct flow_table;
+struct mactable;
 
 #define DP_MAX_CAPTURES_PER_POINT 32
 
@@ -28,13 +29,16 @@ struct dp_config {
     struct dp_port *slots;          /* slots[i].port is NULL for a free index */
     const struct flow_table *flows; /* NULL: every packet takes the `normal` action */
     uint32_t mac_aging_s;
+    /* The switch's MAC table: one for the switch, the same in every version. Only the
+     * data-plane thread touches it; the management thread through dp_call. */
+    struct mactable *fdb;
     /* Draft only: ports taken out, closed once the draft is committed. */
     struct port **removed;
     unsigned nremoved;
 };
 
-/* Starts the data-plane thread. 0 or -1. */
-int dp_start(void);
+/* Creates the switch's MAC table and starts the data-plane thread. 0 or -1. */
+int dp_start(uint32_t mac_aging_s, uint32_t mac_max);
 void dp_stop(void);
 
 /* The version in force (management thread only). */
@@ -50,7 +54,7 @@ void dp_config_commit(struct dp_config *c);
 void dp_sync(void);
 
 /* Runs fn(arg) on the data-plane thread between bursts and waits for it. Used to read or
- * change state that only the data plane owns (the MAC table). */
+ * change state that only the data plane owns (the MAC table, cfg->fdb). */
 void dp_call(void (*fn)(void *arg), void *arg);
 
 /* Registers a port's readiness fd with the data plane (or not, if it has none). */
@@ -61,11 +65,5 @@ void dp_unwatch_port(struct port *p);
 void dp_kick(void);
 
 uint64_t dp_now_ns(void); /* CLOCK_REALTIME */
-
-/* Data-plane thread: queues a packet for output on port out_port of cfg (the caller has taken
- * a reference for it); sent at the end of the current burst. */
-void dp_output(const struct dp_config *cfg, uint32_t out_port, struct pkt *p);
-/* Data-plane thread: counts a drop on the receiving port. */
-void dp_drop_rx(const struct dp_config *cfg, const struct pkt *p, enum drop_reason why);
 
 #endif

@@ -4,13 +4,13 @@
 
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "actions.h"
 #include "flowcache.h"
 #include "flowkey.h"
 #include "flowtable.h"
 #include "l2switch_dp.h"
+#include "transmit.h"
 
 struct flowpath {
     struct flowcache *cache;
@@ -18,6 +18,7 @@ struct flowpath {
     _Atomic uint64_t hits, misses, revalidated;
 };
 
+/* Management side: every thread's flow path, for the counters (not used on the packet path). */
 static struct flowpath *threads[FLOWPATH_MAX_THREADS];
 static _Atomic unsigned nthreads;
 
@@ -60,9 +61,8 @@ unsigned flowpath_get_stats(struct flowpath_stats *out, unsigned max)
 
 /* What one packet's actions did, for the drop accounting after them. */
 struct exec_ctx {
+    struct dp_thread *t;
     const struct dp_config *cfg;
-    struct flowpath *fp;
-    uint32_t now_s;
     unsigned handed_on; /* outputs queued, plus normal/flood calls (they count their drops) */
     bool no_buffer;     /* a copy for normal/flood could not be made */
 };
@@ -81,7 +81,7 @@ static void on_output(void *arg, struct pkt *p, uint32_t out_port, bool last)
         x->handed_on++; /* counted on the output port */
         return;
     }
-    dp_output(cfg, out_port, out);
+    dp_output(x->t, cfg, out_port, out);
     x->handed_on++;
 }
 
@@ -103,7 +103,7 @@ static void on_normal(void *arg, struct pkt *p, bool last)
     struct pkt *use = shared_or_copy(x, p, last);
     if (!use)
         return;
-    l2_normal(x->cfg, use, x->now_s);
+    l2_normal(x->t, x->cfg, use);
     x->handed_on++;
     if (use != p)
         pkt_free(use);
@@ -115,7 +115,7 @@ static void on_flood(void *arg, struct pkt *p, bool all, bool last)
     struct pkt *use = shared_or_copy(x, p, last);
     if (!use)
         return;
-    l2_flood(x->cfg, use, all);
+    l2_flood(x->t, x->cfg, use, all);
     x->handed_on++;
     if (use != p)
         pkt_free(use);
@@ -135,11 +135,12 @@ static void publish_stats(struct flowpath *fp)
     atomic_store_explicit(&fp->revalidated, s.revalidated, memory_order_relaxed);
 }
 
-void flowpath_process_burst(struct flowpath *fp, const struct dp_config *cfg, struct pkt **pkts,
-                            unsigned n, uint32_t now_s, uint64_t now_ns)
+void flowpath_process_burst(struct dp_thread *t, const struct dp_config *cfg, struct pkt **pkts,
+                            unsigned n, uint64_t now_ns)
 {
+    struct flowpath *fp = t->flowpath;
     const struct flow_table *table = cfg->flows;
-    struct exec_ctx x = {.cfg = cfg, .fp = fp, .now_s = now_s};
+    struct exec_ctx x = {.t = t, .cfg = cfg};
     for (unsigned i = 0; i < n; i++) {
         struct pkt *p = pkts[i];
         struct flow_key key;

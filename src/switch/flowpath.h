@@ -11,19 +11,21 @@
 #include <stdint.h>
 
 #include "dataplane.h"
+#include "dp_thread.h"
 
 #define FLOWPATH_MAX_THREADS 64
 
 struct flowpath;
 
-/* The state of one data-plane thread (its flow cache). Called once per thread before it runs.
- * NULL if out of memory or FLOWPATH_MAX_THREADS exist. */
+/* One data-plane thread's flow cache and its counters (t->flowpath), registered so that
+ * flowpath_get_stats finds it. Called once per thread before it runs. NULL if out of memory or
+ * FLOWPATH_MAX_THREADS exist. */
 struct flowpath *flowpath_create(void);
 
 /* Data-plane thread: every packet of the burst through cfg->flows (not NULL). The caller
  * still owns the packets (outputs take their own references) and flushes the queues after. */
-void flowpath_process_burst(struct flowpath *fp, const struct dp_config *cfg, struct pkt **pkts,
-                            unsigned n, uint32_t now_s, uint64_t now_ns);
+void flowpath_process_burst(struct dp_thread *t, const struct dp_config *cfg, struct pkt **pkts,
+                            unsigned n, uint64_t now_ns);
 
 struct flowpath_stats {
     uint64_t hits;        /* rule found in the cache */

@@ -1,35 +1,15 @@
 /* l2switch.c - the `normal` action: MAC learning per VLAN, access and trunk ports, flooding of
  * unknown unicast and group traffic. Frames are retagged only when an output needs it. */
-#include "l2switch.h"
-
-#include <stdlib.h>
-#include <time.h>
-
 #include "l2switch_dp.h"
-#include "log.h"
+
+#include "eth.h"
 #include "mactable.h"
 #include "offload.h"
-
-static struct mactable *fdb; /* owned by the data-plane thread */
-static uint32_t fdb_aging = MACTABLE_DEFAULT_AGING;
-static uint32_t fdb_max = MACTABLE_DEFAULT_MAX;
-
-void l2_configure(uint32_t aging_s, uint32_t max_entries)
-{
-    fdb_aging = aging_s;
-    fdb_max = max_entries;
-}
-
-int l2_init(void)
-{
-    fdb = mactable_create(fdb_max, fdb_aging);
-    return fdb ? 0 : -1;
-}
+#include "transmit.h"
 
 void l2_expire(const struct dp_config *cfg, uint32_t now_s)
 {
-    (void)cfg;
-    mactable_expire(fdb, now_s);
+    mactable_expire(cfg->fdb, now_s);
 }
 
 /* VLAN a frame belongs to on its input port: 0 for none, -1 if the port does not admit it. */
@@ -100,7 +80,8 @@ static void release_variants(struct variants *v)
             pkt_free(v->made[i]);
 }
 
-static bool output_to(const struct dp_config *cfg, struct variants *v, uint32_t out_port, int vlan)
+static bool output_to(struct dp_thread *t, const struct dp_config *cfg, struct variants *v,
+                      uint32_t out_port, int vlan)
 {
     struct port *port = cfg->slots[out_port].port;
     int want = egress_vlan(port, vlan);
@@ -111,25 +92,26 @@ static bool output_to(const struct dp_config *cfg, struct variants *v, uint32_t 
         port->stats.tx_drops[DROP_NO_BUFFER]++;
         return true;
     }
-    dp_output(cfg, out_port, out);
+    dp_output(t, cfg, out_port, out);
     return true;
 }
 
-static void flood(const struct dp_config *cfg, struct variants *v, int vlan)
+static void flood(struct dp_thread *t, const struct dp_config *cfg, struct variants *v, int vlan)
 {
     uint32_t in = v->orig->in_port;
     bool any = false;
     for (uint32_t out_port = 0; out_port < cfg->nslots; out_port++) {
         if (!cfg->slots[out_port].port || out_port == in)
             continue;
-        any |= output_to(cfg, v, out_port, vlan);
+        any |= output_to(t, cfg, v, out_port, vlan);
     }
     if (!any)
         dp_drop_rx(cfg, v->orig, DROP_NO_OUTPUT);
 }
 
-void l2_normal(const struct dp_config *cfg, struct pkt *p, uint32_t now_s)
+void l2_normal(struct dp_thread *t, const struct dp_config *cfg, struct pkt *p)
 {
+    uint32_t now_s = t->now_s;
     struct variants v = {.orig = p};
     if (!eth_parse(p->data, p->len, &v.ei)) {
         dp_drop_rx(cfg, p, DROP_MALFORMED);
@@ -142,20 +124,20 @@ void l2_normal(const struct dp_config *cfg, struct pkt *p, uint32_t now_s)
         return;
     }
     if (!eth_is_multicast(v.ei.src))
-        mactable_learn(fdb, v.ei.src, (uint16_t)vlan, p->in_port, now_s);
+        mactable_learn(cfg->fdb, v.ei.src, (uint16_t)vlan, p->in_port, now_s);
     uint32_t out_port;
     if (!eth_is_multicast(v.ei.dst) &&
-        mactable_lookup(fdb, v.ei.dst, (uint16_t)vlan, now_s, &out_port) &&
+        mactable_lookup(cfg->fdb, v.ei.dst, (uint16_t)vlan, now_s, &out_port) &&
         out_port < cfg->nslots && cfg->slots[out_port].port) {
-        if (out_port == p->in_port || !output_to(cfg, &v, out_port, vlan))
+        if (out_port == p->in_port || !output_to(t, cfg, &v, out_port, vlan))
             dp_drop_rx(cfg, p, DROP_NO_OUTPUT);
     } else {
-        flood(cfg, &v, vlan);
+        flood(t, cfg, &v, vlan);
     }
     release_variants(&v);
 }
 
-void l2_flood(const struct dp_config *cfg, struct pkt *p, bool all)
+void l2_flood(struct dp_thread *t, const struct dp_config *cfg, struct pkt *p, bool all)
 {
     if (all) {
         bool any = false;
@@ -163,7 +145,7 @@ void l2_flood(const struct dp_config *cfg, struct pkt *p, bool all)
             if (!cfg->slots[out_port].port || out_port == p->in_port)
                 continue;
             p->refcnt++;
-            dp_output(cfg, out_port, p);
+            dp_output(t, cfg, out_port, p);
             any = true;
         }
         if (!any)
@@ -180,144 +162,13 @@ void l2_flood(const struct dp_config *cfg, struct pkt *p, bool all)
     int vlan = ingress_vlan(cfg->slots[p->in_port].port, &v.ei);
     if (vlan < 0)
         vlan = v.ei.tagged ? vlan_vid(v.ei.tci) : 0;
-    flood(cfg, &v, vlan);
+    flood(t, cfg, &v, vlan);
     release_variants(&v);
 }
 
-void l2_process_burst(const struct dp_config *cfg, struct pkt **pkts, unsigned n, uint32_t now_s)
+void l2_process_burst(struct dp_thread *t, const struct dp_config *cfg, struct pkt **pkts,
+                      unsigned n)
 {
     for (unsigned i = 0; i < n; i++)
-        l2_normal(cfg, pkts[i], now_s);
-}
-
-/* ---- management-thread entry points, run on the data-plane thread through dp_call ---- */
-
-struct static_req {
-    const uint8_t *mac;
-    uint16_t vlan;
-    uint32_t port;
-    int rc;
-};
-
-static void add_static_dp(void *arg)
-{
-    struct static_req *r = arg;
-    r->rc = mactable_add_static(fdb, r->mac, r->vlan, r->port);
-}
-
-int l2_fdb_add_static(const uint8_t mac[ETH_ADDR_LEN], uint16_t vlan, uint32_t port_index)
-{
-    struct static_req r = {mac, vlan, port_index, 0};
-    dp_call(add_static_dp, &r);
-    return r.rc;
-}
-
-struct static_many_req {
-    const uint8_t (*macs)[ETH_ADDR_LEN];
-    const uint32_t *ports;
-    unsigned n, added;
-    uint16_t vlan;
-};
-
-static void add_static_many_dp(void *arg)
-{
-    struct static_many_req *r = arg;
-    while (r->added < r->n &&
-           mactable_add_static(fdb, r->macs[r->added], r->vlan, r->ports[r->added]) == 0)
-        r->added++;
-}
-
-unsigned l2_fdb_add_static_many(const uint8_t (*macs)[ETH_ADDR_LEN], const uint32_t *ports,
-                                unsigned n, uint16_t vlan)
-{
-    struct static_many_req r = {macs, ports, n, 0, vlan};
-    dp_call(add_static_many_dp, &r);
-    return r.added;
-}
-
-struct flush_req {
-    uint32_t port;
-    bool include_static;
-    unsigned removed;
-};
-
-static void flush_dp(void *arg)
-{
-    struct flush_req *r = arg;
-    r->removed = mactable_flush(fdb, r->port, r->include_static);
-}
-
-unsigned l2_fdb_flush(uint32_t port_index, bool include_static)
-{
-    struct flush_req r = {port_index, include_static, 0};
-    dp_call(flush_dp, &r);
-    return r.removed;
-}
-
-void l2_fdb_del_port(uint32_t port_index)
-{
-    l2_fdb_flush(port_index, true);
-}
-
-struct del_ports_req {
-    const uint32_t *ports;
-    unsigned n;
-};
-
-static void del_ports_dp(void *arg)
-{
-    struct del_ports_req *r = arg;
-    for (unsigned i = 0; i < r->n; i++)
-        mactable_flush(fdb, r->ports[i], true);
-}
-
-void l2_fdb_del_ports(const uint32_t *port_indexes, unsigned n)
-{
-    struct del_ports_req r = {port_indexes, n};
-    dp_call(del_ports_dp, &r);
-}
-
-struct dump_req {
-    struct mac_entry_info *entries;
-    unsigned n, cap;
-    uint32_t now;
-};
-
-static void dump_cb(const struct mac_entry_info *e, void *arg)
-{
-    struct dump_req *r = arg;
-    if (r->n < r->cap)
-        r->entries[r->n++] = *e;
-}
-
-static void dump_dp(void *arg)
-{
-    struct dump_req *r = arg;
-    r->cap = mactable_count(fdb);
-    r->entries = malloc((r->cap ? r->cap : 1) * sizeof(*r->entries));
-    if (!r->entries)
-        r->cap = 0;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    r->now = (uint32_t)ts.tv_sec;
-    mactable_foreach(fdb, r->now, dump_cb, r);
-}
-
-struct mac_entry_info *l2_fdb_dump(unsigned *n)
-{
-    struct dump_req r = {0};
-    dp_call(dump_dp, &r);
-    *n = r.n;
-    return r.entries;
-}
-
-static void aging_dp(void *arg)
-{
-    mactable_set_aging(fdb, *(uint32_t *)arg);
-}
-
-void l2_set_aging(uint32_t aging_s)
-{
-    fdb_aging = aging_s;
-    dp_call(aging_dp, &aging_s);
+        l2_normal(t, cfg, pkts[i]);
 }

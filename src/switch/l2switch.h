@@ -1,14 +1,13 @@
-/* l2switch.h - the `normal` action: a MAC-learning switch per VLAN with access and trunk
- * ports. Its MAC table belongs to the data-plane thread. */
+/* l2switch.h - the MAC table as the management thread changes and reads it (fdb_rpc.c); the
+ * table is cfg->fdb, and these run on the data-plane thread through dp_call. */
 #ifndef SLUICE_L2SWITCH_H
 #define SLUICE_L2SWITCH_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "mactable.h"
-
 #include "eth.h"
+#include "mactable.h"
 
 /* Management thread: adds permanent entries (they never age and are never evicted), e.g. the
  * addresses of virtual NICs, so unicast to them is one hash lookup from the first packet. */
@@ -24,8 +23,6 @@ void l2_fdb_del_ports(const uint32_t *port_indexes, unsigned n);
 unsigned l2_fdb_flush(uint32_t port_index, bool include_static);
 /* A snapshot of the table, oldest first; the caller frees it. */
 struct mac_entry_info *l2_fdb_dump(unsigned *n);
-/* Before the data plane starts: aging time and table bound. */
-void l2_configure(uint32_t aging_s, uint32_t max_entries);
 void l2_set_aging(uint32_t aging_s);
 
 #endif

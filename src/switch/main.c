@@ -14,7 +14,6 @@
 #include "capture.h"
 #include "daemon.h"
 #include "dataplane.h"
-#include "l2switch.h"
 #include "log.h"
 #include "mainloop.h"
 #include "metrics.h"
@@ -191,14 +190,13 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 
-    l2_configure((uint32_t)aging, (uint32_t)mac_max);
     if (mainloop_init() < 0 || sfd < 0 || mainloop_add(sfd, 0x001, on_signal, &sfd) < 0) {
         log_err("cannot set up the event loop: %s", strerror(errno));
         return 1;
     }
     if (config_init(state_dir) < 0 || port_client_set_socket_dir(socket_dir, sock) < 0)
         return 1;
-    if (dp_start() < 0) {
+    if (dp_start((uint32_t)aging, (uint32_t)mac_max) < 0) {
         log_err("cannot start the data plane: %s", strerror(errno));
         return 1;
     }

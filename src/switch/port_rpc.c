@@ -276,52 +276,6 @@ static int m_port_list(struct rpc_ctx *ctx, const struct json *params)
 }
 RPC_METHOD(rpc_port_list, {"port.list", m_port_list, 0});
 
-static int m_fdb_show(struct rpc_ctx *ctx, const struct json *params)
-{
-    (void)params;
-    unsigned n;
-    struct mac_entry_info *e = l2_fdb_dump(&n);
-    struct jw *w = ctx->out;
-    jw_obj_begin(w);
-    jw_key(w, "entries");
-    jw_arr_begin(w);
-    for (unsigned i = 0; i < n; i++) {
-        char mac[18];
-        struct port *p = ports_by_index(e[i].port);
-        jw_obj_begin(w);
-        jw_kstr(w, "port", p ? p->name : "?");
-        jw_kuint(w, "port_index", e[i].port);
-        jw_kuint(w, "vlan", e[i].vlan);
-        jw_kstr(w, "mac", eth_addr_format(e[i].mac, mac));
-        jw_kuint(w, "age", e[i].age_s);
-        jw_kbool(w, "static", e[i].is_static);
-        jw_obj_end(w);
-    }
-    jw_arr_end(w);
-    jw_obj_end(w);
-    free(e);
-    return 0;
-}
-RPC_METHOD(rpc_fdb_show, {"fdb.show", m_fdb_show, 0});
-
-static int m_fdb_flush(struct rpc_ctx *ctx, const struct json *params)
-{
-    const char *name = json_get_str(params, "port", NULL);
-    uint32_t index = UINT32_MAX;
-    if (name) {
-        struct port *p = ports_find(name);
-        if (!p)
-            return rpc_fail(ctx, RPC_ERR_NOT_FOUND, "no such port: %s", name);
-        index = p->index;
-    }
-    unsigned n = l2_fdb_flush(index, false);
-    jw_obj_begin(ctx->out);
-    jw_kuint(ctx->out, "flushed", n);
-    jw_obj_end(ctx->out);
-    return 0;
-}
-RPC_METHOD(rpc_fdb_flush, {"fdb.flush", m_fdb_flush, RPC_F_CONFIG});
-
 /* ---- stored configuration: the ports a user added (not those owned by other features) ---- */
 
 static void ports_save(struct jw *w)

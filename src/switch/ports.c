@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capture.h"
-#include "l2switch.h"
 #include "log.h"
 
 const char *const drop_reason_names[DROP_MAX] = {

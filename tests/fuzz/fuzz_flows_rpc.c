@@ -7,6 +7,7 @@
 
 #include "control.h"
 #include "dataplane.h"
+#include "mactable.h"
 #include "flows.h"
 #include "json.h"
 #include "log.h"
@@ -41,7 +42,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argv;
     log_threshold = LOG_LVL_ERR;
     /* flows_rule_count (below) links the methods in; make sure they are there. */
-    if (dp_start() < 0 || !find_method("flows.add") || !flows_section())
+    if (dp_start(MACTABLE_DEFAULT_AGING, MACTABLE_DEFAULT_MAX) < 0 || !find_method("flows.add") ||
+        !flows_section())
         __builtin_trap();
     return 0;
 }

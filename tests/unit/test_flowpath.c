@@ -6,8 +6,10 @@
 #include "check.h"
 #include "dataplane.h"
 #include "flowpath.h"
+#include "dp_thread.h"
 #include "flowtable.h"
 #include "l2switch_dp.h"
+#include "mactable.h"
 #include "ofparse.h"
 #include "port.h"
 
@@ -26,7 +28,7 @@ static struct port ports[NPORTS];
 static struct dp_port slots[NPORTS + 1];
 static struct dp_config cfg;
 static struct pkt_pool *pool;
-static struct flowpath *fp;
+static struct dp_thread dpt; /* the one data-plane thread's state */
 
 static void setup(void)
 {
@@ -40,9 +42,10 @@ static void setup(void)
     cfg.nslots = NPORTS + 1;
     cfg.slots = slots;
     pool = pkt_pool_create(256, 2048);
-    fp = flowpath_create();
-    CHECK(pool && fp);
-    CHECK_EQ(l2_init(), 0);
+    dpt.flowpath = flowpath_create();
+    dpt.now_s = 100;
+    cfg.fdb = mactable_create(MACTABLE_DEFAULT_MAX, MACTABLE_DEFAULT_AGING);
+    CHECK(pool && dpt.flowpath && cfg.fdb);
 }
 
 /* Empties every port's queue and counters between cases. */
@@ -54,6 +57,7 @@ static void reset_ports(void)
         ports[i].tx_pending = false;
         memset(&ports[i].stats, 0, sizeof(ports[i].stats));
     }
+    dpt.npending = 0;
 }
 
 static struct flow_table *table_of(const char *const *flows)
@@ -105,7 +109,7 @@ static struct pkt *udp_frame(uint32_t in_port, uint8_t ttl, const uint8_t *dst)
 static void run(const struct flow_table *t, struct pkt *p)
 {
     cfg.flows = t;
-    flowpath_process_burst(fp, &cfg, &p, 1, 100, 1000000000ull);
+    flowpath_process_burst(&dpt, &cfg, &p, 1, 1000000000ull);
     pkt_free(p);
 }
 

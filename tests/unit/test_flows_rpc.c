@@ -7,6 +7,7 @@
 #include "check.h"
 #include "control.h"
 #include "dataplane.h"
+#include "mactable.h"
 #include "json.h"
 
 static const struct rpc_method *method(const char *name)
@@ -283,7 +284,7 @@ static void test_stored_section(void)
 
 int main(void)
 {
-    CHECK_EQ(dp_start(), 0);
+    CHECK_EQ(dp_start(MACTABLE_DEFAULT_AGING, MACTABLE_DEFAULT_MAX), 0);
     test_rejections();
     test_batches();
     test_paged_dump();

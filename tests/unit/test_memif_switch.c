@@ -3,8 +3,10 @@
 #include "check.h"
 #include "dataplane.h"
 #include "flowpath.h"
+#include "dp_thread.h"
 #include "flowtable.h"
 #include "l2switch_dp.h"
+#include "mactable.h"
 #include "memif_rig.h"
 #include "ofparse.h"
 
@@ -21,7 +23,7 @@ static const struct port_kind fake_kind = {.name = "fake", .tx = fake_tx};
 static struct port ports[NPORTS];
 static struct dp_port slots[NPORTS];
 static struct dp_config cfg;
-static struct flowpath *fp;
+static struct dp_thread dpt; /* the one data-plane thread's state */
 
 static void setup(void)
 {
@@ -33,9 +35,10 @@ static void setup(void)
     }
     cfg.nslots = NPORTS;
     cfg.slots = slots;
-    fp = flowpath_create();
-    CHECK(fp != NULL);
-    CHECK_EQ(l2_init(), 0);
+    dpt.flowpath = flowpath_create();
+    dpt.now_s = 100;
+    cfg.fdb = mactable_create(MACTABLE_DEFAULT_MAX, MACTABLE_DEFAULT_AGING);
+    CHECK(dpt.flowpath && cfg.fdb);
 }
 
 static void reset_ports(void)
@@ -49,6 +52,7 @@ static void reset_ports(void)
         ports[i].trunk = false;
         memset(ports[i].trunks, 0, sizeof(ports[i].trunks));
     }
+    dpt.npending = 0;
 }
 
 static void allow(struct port *p, uint16_t vid)
@@ -128,7 +132,7 @@ static void test_flipped_tag(void)
     uint8_t *in_client = client_send_udp(&r, 10);
     struct pkt *p = receive_one(&r);
     if (p) {
-        l2_normal(&cfg, p, 100);
+        l2_normal(&dpt, &cfg, p);
         in_client[15] = 20;
         CHECK_EQ(queued_vid(1), 10);
         CHECK_EQ(ports[2].ntx, 0); /* VLAN 20's access port never sees it */
@@ -140,7 +144,7 @@ static void test_flipped_tag(void)
         in_client = client_send_udp(&r, 10);
         struct pkt *q = receive_one(&r);
         if (q) {
-            flowpath_process_burst(fp, &cfg, &q, 1, 100, 1);
+            flowpath_process_burst(&dpt, &cfg, &q, 1, 1);
             in_client[15] = 20;
             CHECK_EQ(queued_vid(1), 10);
             pkt_free(q);
@@ -169,7 +173,7 @@ static void test_tag_on_trunk(const char *flow)
     client_send_udp(&r, 0);
     struct pkt *p = receive_one(&r);
     if (p) {
-        flowpath_process_burst(fp, &cfg, &p, 1, 100, 1);
+        flowpath_process_burst(&dpt, &cfg, &p, 1, 1);
         if (queued_vid(1) != 10)
             fprintf(stderr, "flow %s\n", flow);
         CHECK_EQ(queued_vid(1), 10);
