@@ -28,7 +28,12 @@ cleanup() {
     for p in "${BG_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
     stop_sluiced
     for l in "${CREATED_LINKS[@]}"; do ip link del "$l" 2>/dev/null; done
-    for n in "${CREATED_NS[@]}"; do ip netns del "$n" 2>/dev/null; done
+    # Whatever still runs inside a namespace (a server started through a shell function, whose
+    # own pid is not in BG_PIDS) goes with it.
+    for n in "${CREATED_NS[@]}"; do
+        ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null
+        ip netns del "$n" 2>/dev/null
+    done
     for g in "${CREATED_GROUPS[@]}"; do groupdel "$g" 2>/dev/null; done
     rm -rf "$WORK"
     exit $rc
