@@ -117,28 +117,35 @@ print_machine() {
 
 # ---- topology ----
 
-topo_up() {
-    ip netns add "$NSG" || die "cannot create namespace $NSG"
-    ip netns add "$NSK" || die "cannot create namespace $NSK"
-    ip link add "$VG" type veth peer name eth0 netns "$NSG" || die "cannot create veth $VG"
-    ip link add "$VK" type veth peer name eth0 netns "$NSK" || die "cannot create veth $VK"
-    ip -n "$NSG" link set eth0 address "$GEN_MAC"
-    ip -n "$NSK" link set eth0 address "$SINK_MAC"
-    ip -n "$NSG" addr add "$GEN_IP/24" dev eth0
-    ip -n "$NSK" addr add "$SINK_IP/24" dev eth0
+# pair_up NS_A VETH_A MAC_A IP_A NS_B VETH_B MAC_B IP_B: two namespaces, each with an eth0
+# veth-paired to VETH_x in the root namespace (where the switch attaches), addressed, up, no
+# IPv6 chatter, and static neighbours so no ARP is on the measured path.
+pair_up() {
+    local ns_a=$1 veth_a=$2 mac_a=$3 ip_a=$4 ns_b=$5 veth_b=$6 mac_b=$7 ip_b=$8
+    ip netns add "$ns_a" || die "cannot create namespace $ns_a"
+    ip netns add "$ns_b" || die "cannot create namespace $ns_b"
+    ip link add "$veth_a" type veth peer name eth0 netns "$ns_a" || die "cannot create veth $veth_a"
+    ip link add "$veth_b" type veth peer name eth0 netns "$ns_b" || die "cannot create veth $veth_b"
+    ip -n "$ns_a" link set eth0 address "$mac_a"
+    ip -n "$ns_b" link set eth0 address "$mac_b"
+    ip -n "$ns_a" addr add "$ip_a/24" dev eth0
+    ip -n "$ns_b" addr add "$ip_b/24" dev eth0
     local n
-    for n in "$NSG" "$NSK"; do
+    for n in "$ns_a" "$ns_b"; do
         ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
         ip -n "$n" link set lo up
         ip -n "$n" link set eth0 up
     done
-    for n in "$VG" "$VK"; do
+    for n in "$veth_a" "$veth_b"; do
         sysctl -qw "net.ipv6.conf.$n.disable_ipv6=1"
         ip link set "$n" up
     done
-    # Static neighbours: no ARP on the measured path.
-    ip -n "$NSG" neigh replace "$SINK_IP" lladdr "$SINK_MAC" dev eth0 nud permanent
-    ip -n "$NSK" neigh replace "$GEN_IP" lladdr "$GEN_MAC" dev eth0 nud permanent
+    ip -n "$ns_a" neigh replace "$ip_b" lladdr "$mac_b" dev eth0 nud permanent
+    ip -n "$ns_b" neigh replace "$ip_a" lladdr "$mac_a" dev eth0 nud permanent
+}
+
+topo_up() {
+    pair_up "$NSG" "$VG" "$GEN_MAC" "$GEN_IP" "$NSK" "$VK" "$SINK_MAC" "$SINK_IP"
 }
 
 # Every MAC learned and the path works (a switch that floods unknown unicast would otherwise

@@ -80,26 +80,7 @@ latency_cleanup() {
 trap latency_cleanup EXIT
 
 pair2_up() {
-    ip netns add "$NSF" || die "cannot create namespace $NSF"
-    ip netns add "$NSD" || die "cannot create namespace $NSD"
-    ip link add "$VF" type veth peer name eth0 netns "$NSF" || die "cannot create veth $VF"
-    ip link add "$VD" type veth peer name eth0 netns "$NSD" || die "cannot create veth $VD"
-    ip -n "$NSF" link set eth0 address "$F_MAC"
-    ip -n "$NSD" link set eth0 address "$D_MAC"
-    ip -n "$NSF" addr add "$F_IP/24" dev eth0
-    ip -n "$NSD" addr add "$D_IP/24" dev eth0
-    local n
-    for n in "$NSF" "$NSD"; do
-        ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-        ip -n "$n" link set lo up
-        ip -n "$n" link set eth0 up
-    done
-    for n in "$VF" "$VD"; do
-        sysctl -qw "net.ipv6.conf.$n.disable_ipv6=1"
-        ip link set "$n" up
-    done
-    ip -n "$NSF" neigh replace "$D_IP" lladdr "$D_MAC" dev eth0 nud permanent
-    ip -n "$NSD" neigh replace "$F_IP" lladdr "$F_MAC" dev eth0 nud permanent
+    pair_up "$NSF" "$VF" "$F_MAC" "$F_IP" "$NSD" "$VD" "$D_MAC" "$D_IP"
     cat >"$WORK/flood2.cfg" <<EOF2
 cpu($GEN_CPU): {
   $(mac_bytes "$FLOOD2_DST_MAC"), $(mac_bytes "$F_MAC"), 0x08, 0x00,
