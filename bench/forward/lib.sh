@@ -148,19 +148,24 @@ topo_up() {
     pair_up "$NSG" "$VG" "$GEN_MAC" "$GEN_IP" "$NSK" "$VK" "$SINK_MAC" "$SINK_IP"
 }
 
+# learn_frame NS DST_MAC SRC_MAC: one frame from NS's eth0, so a learning switch knows SRC_MAC
+# is behind that port (and does not flood traffic to it).
+learn_frame() {
+    ip netns exec "$1" python3 -c '
+import socket, sys
+mac = lambda m: bytes.fromhex(m.replace(":", ""))
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("eth0", 0))
+s.send(mac(sys.argv[1]) + mac(sys.argv[2]) + b"\x88\xb5" + bytes(46))' "$2" "$3"
+}
+
 # Every MAC learned and the path works (a switch that floods unknown unicast would otherwise
 # also send the flood to its own internal port): the sink sends one frame from the flood's
 # destination MAC.
 path_check() {
     local i
     for i in $(seq 1 10); do
-        ip netns exec "$NSK" python3 -c '
-import socket, sys
-mac = lambda m: bytes.fromhex(m.replace(":", ""))
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-s.bind(("eth0", 0))
-s.send(mac(sys.argv[1]) + mac(sys.argv[2]) + b"\x88\xb5" + bytes(46))' "$GEN_MAC" "$FLOOD_DST_MAC" ||
-            return 1
+        learn_frame "$NSK" "$GEN_MAC" "$FLOOD_DST_MAC" || return 1
         ip netns exec "$NSK" ping -c 1 -W 1 "$GEN_IP" >/dev/null 2>&1 &&
             ip netns exec "$NSG" ping -c 1 -W 1 "$SINK_IP" >/dev/null 2>&1 && return 0
         sleep 0.5

@@ -111,13 +111,7 @@ pair2_detach() { # the bridges release their ports when deleted; sluiced's go wi
 pair2_check() {
     local i
     for i in $(seq 1 10); do
-        ip netns exec "$NSD" python3 -c '
-import socket, sys
-mac = lambda m: bytes.fromhex(m.replace(":", ""))
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-s.bind(("eth0", 0))
-s.send(mac(sys.argv[1]) + mac(sys.argv[2]) + b"\x88\xb5" + bytes(46))' "$F_MAC" "$FLOOD2_DST_MAC" ||
-            return 1
+        learn_frame "$NSD" "$F_MAC" "$FLOOD2_DST_MAC" || return 1
         ip netns exec "$NSF" ping -c 1 -W 1 "$D_IP" >/dev/null 2>&1 && return 0
         sleep 0.5
     done
