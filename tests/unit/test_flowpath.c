@@ -3,80 +3,19 @@
  * VLAN ports, rule counters and the cache's hit, miss and revalidation counts. */
 #include <stdlib.h>
 
-#include "check.h"
-#include "dataplane.h"
-#include "flowpath.h"
-#include "dp_thread.h"
-#include "flowtable.h"
 #include "l2switch_dp.h"
-#include "mactable.h"
-#include "ofparse.h"
-#include "port.h"
 
-#define NPORTS 4
+#define FAKE_NPORTS 4
+#define FAKE_NSLOTS (FAKE_NPORTS + 1) /* the last slot is free: rules may name it */
+#include "fake_switch.h"
 
-static unsigned fake_tx(struct port *p, struct pkt **pkts, unsigned n)
-{
-    (void)p;
-    (void)pkts;
-    return n;
-}
-static const struct port_kind fake_kind = {
-    .name = "fake", .tx = fake_tx, .flags = PORT_KIND_F_OFFLOAD};
-
-static struct port ports[NPORTS];
-static struct dp_port slots[NPORTS + 1];
-static struct dp_config cfg;
 static struct pkt_pool *pool;
-static struct dp_thread dpt; /* the one data-plane thread's state */
 
 static void setup(void)
 {
-    for (unsigned i = 0; i < NPORTS; i++) {
-        snprintf(ports[i].name, sizeof(ports[i].name), "p%u", i);
-        ports[i].index = i;
-        ports[i].kind = &fake_kind;
-        slots[i].port = &ports[i];
-    }
-    /* Index NPORTS is a free slot: rules may name it. */
-    cfg.nslots = NPORTS + 1;
-    cfg.slots = slots;
+    fake_switch_setup();
     pool = pkt_pool_create(256, 2048);
-    dpt.flowpath = flowpath_create();
-    dpt.now_s = 100;
-    cfg.fdb = mactable_create(MACTABLE_DEFAULT_MAX, MACTABLE_DEFAULT_AGING);
-    CHECK(pool && dpt.flowpath && cfg.fdb);
-}
-
-/* Empties every port's queue and counters between cases. */
-static void reset_ports(void)
-{
-    for (unsigned i = 0; i < NPORTS; i++) {
-        pkt_free_burst(ports[i].txq, ports[i].ntx);
-        ports[i].ntx = 0;
-        ports[i].tx_pending = false;
-        memset(&ports[i].stats, 0, sizeof(ports[i].stats));
-    }
-    dpt.npending = 0;
-}
-
-static struct flow_table *table_of(const char *const *flows)
-{
-    struct flow_table *empty = flowtable_create();
-    struct flow_edit *e = flowtable_edit_begin(empty);
-    char err[256];
-    for (unsigned i = 0; flows[i]; i++) {
-        struct flow_mod fm;
-        int rc = ofp_parse_flow(flows[i], FLOW_CMD_ADD, NULL, &fm, err, sizeof(err));
-        if (rc)
-            fprintf(stderr, "%s: %s\n", flows[i], err);
-        CHECK_EQ(rc, 0);
-        CHECK(flowtable_edit_apply(e, &fm, 1, err, sizeof(err)) >= 0);
-        flow_mod_release(&fm);
-    }
-    struct flow_table *t = flowtable_edit_commit(e);
-    flowtable_free(empty);
-    return t;
+    CHECK(pool != NULL);
 }
 
 static const uint8_t dst_mac[6] = {0x02, 0, 0, 0, 0, 0x02};
@@ -171,7 +110,7 @@ static void test_drop_reasons(void)
     CHECK_EQ(ports[0].stats.rx_drops[DROP_FLOW], 3);
     run(t, udp_frame(0, 6, dst_mac)); /* no rule */
     CHECK_EQ(ports[0].stats.rx_drops[DROP_FLOW], 4);
-    for (unsigned i = 1; i < NPORTS; i++)
+    for (unsigned i = 1; i < FAKE_NPORTS; i++)
         CHECK_EQ(queued(i), 0);
     reset_ports();
     flowtable_free(t);

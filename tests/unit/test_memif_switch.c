@@ -1,79 +1,26 @@
 /* test_memif_switch.c - memif frames through the switch's decisions: a client that rewrites its
  * buffers after sending cannot change what was admitted, and every tag action works on them. */
-#include "check.h"
-#include "dataplane.h"
-#include "flowpath.h"
-#include "dp_thread.h"
-#include "flowtable.h"
 #include "l2switch_dp.h"
-#include "mactable.h"
 #include "memif_rig.h"
-#include "ofparse.h"
 
-#define NPORTS 3
+#define FAKE_NPORTS 3
+#include "fake_switch.h"
 
-static unsigned fake_tx(struct port *p, struct pkt **pkts, unsigned n)
+/* Queues and counters emptied, and no port with VLAN settings. */
+static void reset_vlan_ports(void)
 {
-    (void)p;
-    (void)pkts;
-    return n;
-}
-static const struct port_kind fake_kind = {.name = "fake", .tx = fake_tx};
-
-static struct port ports[NPORTS];
-static struct dp_port slots[NPORTS];
-static struct dp_config cfg;
-static struct dp_thread dpt; /* the one data-plane thread's state */
-
-static void setup(void)
-{
-    for (unsigned i = 0; i < NPORTS; i++) {
-        snprintf(ports[i].name, sizeof(ports[i].name), "p%u", i);
-        ports[i].index = i;
-        ports[i].kind = &fake_kind;
-        slots[i].port = &ports[i];
-    }
-    cfg.nslots = NPORTS;
-    cfg.slots = slots;
-    dpt.flowpath = flowpath_create();
-    dpt.now_s = 100;
-    cfg.fdb = mactable_create(MACTABLE_DEFAULT_MAX, MACTABLE_DEFAULT_AGING);
-    CHECK(dpt.flowpath && cfg.fdb);
-}
-
-static void reset_ports(void)
-{
-    for (unsigned i = 0; i < NPORTS; i++) {
-        pkt_free_burst(ports[i].txq, ports[i].ntx);
-        ports[i].ntx = 0;
-        ports[i].tx_pending = false;
-        memset(&ports[i].stats, 0, sizeof(ports[i].stats));
+    reset_ports();
+    for (unsigned i = 0; i < FAKE_NPORTS; i++) {
         ports[i].tag = 0;
         ports[i].trunk = false;
         memset(ports[i].trunks, 0, sizeof(ports[i].trunks));
     }
-    dpt.npending = 0;
 }
 
 static void allow(struct port *p, uint16_t vid)
 {
     p->trunk = true;
     p->trunks[vid >> 3] |= (uint8_t)(1u << (vid & 7));
-}
-
-static struct flow_table *table_of(const char *flow)
-{
-    struct flow_table *empty = flowtable_create();
-    struct flow_edit *e = flowtable_edit_begin(empty);
-    char err[256];
-    struct flow_mod fm;
-    int rc = ofp_parse_flow(flow, FLOW_CMD_ADD, NULL, &fm, err, sizeof(err));
-    CHECK_EQ(rc, 0);
-    CHECK(flowtable_edit_apply(e, &fm, 1, err, sizeof(err)) >= 0);
-    flow_mod_release(&fm);
-    struct flow_table *t = flowtable_edit_commit(e);
-    flowtable_free(empty);
-    return t;
 }
 
 /* The client posts a UDP frame to an unknown unicast MAC, with an 802.1Q tag if vid != 0;
@@ -124,7 +71,7 @@ static void test_flipped_tag(void)
     struct rig r;
     rig_init(&r);
     r.c->in_port = 0;
-    reset_ports();
+    reset_vlan_ports();
     allow(&ports[0], 10); /* the client's port: a trunk of VLAN 10 only */
     allow(&ports[1], 10);
     allow(&ports[1], 20);
@@ -137,9 +84,10 @@ static void test_flipped_tag(void)
         CHECK_EQ(queued_vid(1), 10);
         CHECK_EQ(ports[2].ntx, 0); /* VLAN 20's access port never sees it */
         /* Through the flow path too: rule matching and actions read the switch's copy. */
-        struct flow_table *t = table_of("priority=10,dl_vlan=10,actions=output:1");
+        struct flow_table *t =
+            table_of((const char *const[]){"priority=10,dl_vlan=10,actions=output:1", NULL});
         cfg.flows = t;
-        reset_ports();
+        reset_vlan_ports();
         allow(&ports[0], 10);
         in_client = client_send_udp(&r, 10);
         struct pkt *q = receive_one(&r);
@@ -153,7 +101,7 @@ static void test_flipped_tag(void)
         flowtable_free(t);
         pkt_free(p);
     }
-    reset_ports();
+    reset_vlan_ports();
     CHECK_EQ(pkt_pool_available(r.pool), pkt_pool_size(r.pool));
     rig_free(&r);
 }
@@ -165,10 +113,10 @@ static void test_tag_on_trunk(const char *flow)
     struct rig r;
     rig_init(&r);
     r.c->in_port = 0;
-    reset_ports();
+    reset_vlan_ports();
     ports[0].tag = 10;
     allow(&ports[1], 10);
-    struct flow_table *t = table_of(flow);
+    struct flow_table *t = table_of((const char *const[]){flow, NULL});
     cfg.flows = t;
     client_send_udp(&r, 0);
     struct pkt *p = receive_one(&r);
@@ -184,14 +132,14 @@ static void test_tag_on_trunk(const char *flow)
     }
     cfg.flows = NULL;
     flowtable_free(t);
-    reset_ports();
+    reset_vlan_ports();
     CHECK_EQ(pkt_pool_available(r.pool), pkt_pool_size(r.pool));
     rig_free(&r);
 }
 
 int main(void)
 {
-    setup();
+    fake_switch_setup();
     test_flipped_tag();
     test_tag_on_trunk("priority=10,actions=normal");
     test_tag_on_trunk("priority=10,actions=normal,mod_nw_tos:4,output:2");
